@@ -1,0 +1,30 @@
+# One front door: `make run` starts the service, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv run test bench train-ner clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+run: venv
+	$(PY) -m tools.run_local
+
+test: venv
+	$(PY) -m pytest -q
+
+bench: venv
+	$(PY) -m bench.all
+
+train-ner: venv
+	$(PY) -m tools.train_ner
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis run
