@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-import threading
 
 from .normalize import normalise_word
 
@@ -69,36 +68,43 @@ def to_surface(word: str, norm: str, index: list[int], segs: list[str]) -> list[
 
 
 class BuiltinSegmenter:
-    """The Farasa port with normalised input and a bounded word cache."""
+    """The Farasa port (PyPI ``Farasa``) with normalised input and bounded caches.
+
+    Words go through ``fastport`` (the port's algorithm, memoised, same answers) and then
+    through ``rules`` (general clitic rules that fix known weaknesses of the port).
+    """
 
     name = "farasa-port"
 
     def __init__(self, cache_size: int = 200_000):
-        import farasa.segmentation as port  # the PyPI "Farasa" port (not farasapy)
-        self._port = port
-        self.version = f"Farasa {_pkg_version('Farasa')} (port); rules 1"
-        self._lock = threading.Lock()
+        from . import fastport, rules
+        self._fastport = fastport
+        self._rules = rules
+        self.version = f"Farasa {_pkg_version('Farasa')} (port) + rules {rules.VERSION}"
+        self.cache_size = cache_size
         self._segment_norm = functools.lru_cache(maxsize=cache_size)(self._segment_norm_uncached)
 
     def _segment_norm_uncached(self, norm: str) -> tuple[str, ...]:
-        port = self._port
-        key = ALEF.join((LAM, norm[1:])) if norm.startswith(LAMLAM) else norm
-        seen = port.hmSeenBefore.get(key)
-        if seen is None:
-            solutions = port.mostLikelyPartition(key, 1)
-            seen = solutions[0][1] if solutions else key
-        sol = seen.replace(";", "").replace("++", "+").strip("+")
-        return tuple(s for s in sol.split("+") if s)
+        # The port's tokenizer rewrites a leading لل as لال before segmenting.
+        key = LAM + ALEF + norm[1:] if norm.startswith(LAMLAM) else norm
+        return self._rules.segment(key, self._fastport)
+
+    def segment_normalised(self, norm: str) -> tuple[str, ...]:
+        """Segments of an already normalised word (letters only)."""
+        return self._segment_norm(norm)
+
+    def cache_info(self):
+        return self._segment_norm.cache_info()
 
     def segment_words(self, words: list[str]) -> list[list[str]]:
         out = []
+        seg = self._segment_norm
         for word in words:
             norm, index = normalise_word(word)
             if not norm:
                 out.append([word])
                 continue
-            segs = list(self._segment_norm(norm))
-            out.append(to_surface(word, norm, index, segs))
+            out.append(to_surface(word, norm, index, list(seg(norm))))
         return out
 
 
