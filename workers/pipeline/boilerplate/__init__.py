@@ -1,0 +1,138 @@
+"""Boilerplate layer: strip Arabic news boilerplate and keep what it tells us.
+
+``clean(text)`` is the plain-text cleaner (pure, no I/O): it labels every non-blank line
+body or a boilerplate kind (rules in ``rules.py``), joins the body lines, and reads the
+boilerplate for title, source, tags, author, date, related headlines and breadcrumb
+(``metadata.py``). ``apply(result)`` is the pipeline step: HTML input goes through
+trafilatura first (``html.py``), then the same cleaner.
+
+Modules: lines.py (line splitting, normalisation, shape features), rules.py (the rules),
+metadata.py (fields and dates), html.py (HTML to text), language.py (language guess).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import html as _html
+from . import language as _language
+from . import metadata as _metadata
+from . import rules as _rules
+from .lines import split_lines
+
+ENGINE = {"name": "builtin-rules", "version": "1.0"}
+_FIELDS = ("title", "source", "author", "published_at")
+_LIST_FIELDS = ("tags", "related", "breadcrumb")
+
+
+def html_to_text(html: str) -> str:
+    """Main text of an HTML page (trafilatura, with a plain fallback), not yet cleaned."""
+    return _html.html_to_text(html)
+
+
+@dataclass
+class Cleaned:
+    text: str                          # clean body, body lines joined by "\n"
+    labels: list[tuple[int, int, str]]  # (start, end, label) per non-blank input line
+    blocks: list[dict]                 # removed blocks: kind, text, start, end (input offsets)
+    kept: list[dict]                   # body lines: start/end in the input, at = offset in text
+    found: dict                        # fields read from the boilerplate
+    language: str
+    flags: list[str] = field(default_factory=list)
+
+
+def clean(text: str, known_titles: list[str] | None = None) -> Cleaned:
+    """Clean a plain-text article. Never raises on str input."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    lang = _language.detect(text)
+    empty_found = {k: None for k in _FIELDS} | {k: [] for k in _LIST_FIELDS}
+    if not text.strip():
+        return Cleaned("", [], [], [], empty_found, "und", ["empty"])
+    if lang != "ar":
+        # Not ours to clean: the text passes through untouched.
+        return Cleaned(text, [], [], [{"start": 0, "end": len(text), "at": 0}], empty_found, lang,
+                       ["not_arabic"])
+    lines = split_lines(text)
+    labels, marks, title_idx = _rules.classify(lines, known_titles)
+    found = _metadata.extract(lines, labels, marks, title_idx)
+
+    body_parts, kept, blocks = [], [], []
+    at = 0
+    for ln, lab in zip(lines, labels):
+        if lab == _rules.BODY:
+            if body_parts:
+                at += 1
+            kept.append({"start": ln.start, "end": ln.end, "at": at})
+            body_parts.append(ln.text)
+            at += len(ln.text)
+            continue
+        if blocks and blocks[-1]["kind"] == lab and blocks[-1]["_last"] == ln.index - 1:
+            blocks[-1]["end"] = ln.end
+            blocks[-1]["_last"] = ln.index
+        else:
+            blocks.append({"kind": lab, "start": ln.start, "end": ln.end, "_last": ln.index})
+    for b in blocks:
+        b.pop("_last")
+        b["text"] = text[b["start"]:b["end"]]
+    flags = [] if body_parts else ["all_boilerplate"]
+    return Cleaned("\n".join(body_parts), [(ln.start, ln.end, lab) for ln, lab in zip(lines, labels)],
+                   [{"kind": b["kind"], "text": b["text"], "start": b["start"], "end": b["end"]}
+                    for b in blocks], kept, found, lang, flags)
+
+
+def apply(result: dict, engine: str | None = None) -> None:
+    """Pipeline step: clean ``result["document"]["text"]`` (or ``result["_html"]``) in place."""
+    if engine not in (None, "builtin", "rules"):
+        from workers.pipeline import PipelineError
+        raise PipelineError(f"unknown boilerplate engine {engine!r}; this layer has 'builtin' only",
+                            code="unknown-engine")
+    given = result.get("input") or {}
+    doc = result.setdefault("document", {})
+    html = result.pop("_html", None)
+    html_meta: dict = {}
+    engine_info = dict(ENGINE)
+    if html is not None:
+        text, html_meta = _html.extract(html if isinstance(html, str) else str(html))
+        engine_info["html"] = _trafilatura_version()
+    else:
+        text = doc.get("text") or ""
+        if not isinstance(text, str):
+            text = str(text)
+
+    known = [t for t in (given.get("title"), html_meta.get("title")) if isinstance(t, str) and t.strip()]
+    c = clean(text, known)
+
+    doc["text"] = c.text
+    # Precedence, per field: what the client sent, then the page's HTML metadata, then what
+    # the boilerplate lines say. What the text said is kept in boilerplate.found either way.
+    html_fields = {"title": html_meta.get("title"), "source": html_meta.get("sitename"),
+                   "author": html_meta.get("author"), "published_at": html_meta.get("date"),
+                   "tags": html_meta.get("tags")}
+    for key in _FIELDS:
+        value = given.get(key) if key != "author" else None
+        value = value or html_fields.get(key) or c.found.get(key)
+        if value:
+            doc[key] = value
+        else:
+            doc.pop(key, None)
+    for key in _LIST_FIELDS:
+        doc[key] = list(html_fields.get(key) or c.found.get(key) or [])
+    doc["language"] = c.language
+    doc["flags"] = sorted(set(doc.get("flags") or []) | set(c.flags))
+
+    bp = {"blocks": c.blocks, "kept": c.kept, "found": {k: v for k, v in c.found.items() if v}}
+    if html is not None:
+        # block offsets refer to this text (what trafilatura extracted), not to the HTML
+        bp["input_text"] = text
+        if html_meta:
+            bp["html_metadata"] = html_meta
+    result["boilerplate"] = bp
+    result.setdefault("engines", {})["boilerplate"] = engine_info
+
+
+def _trafilatura_version() -> str:
+    try:
+        import trafilatura
+        return f"trafilatura {trafilatura.__version__}"
+    except Exception:
+        return "fallback"

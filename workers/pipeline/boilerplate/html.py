@@ -1,0 +1,70 @@
+"""HTML to text: trafilatura finds the main text and the page metadata.
+
+The text trafilatura returns (one paragraph per line) then goes through the same plain-text
+cleaner, because pages keep "اقرأ أيضاً", source and tag lines inside the article element.
+When trafilatura finds nothing (a fragment, a page that is all navigation, broken markup),
+we fall back to the visible text of the whole page, block elements on their own lines.
+"""
+from __future__ import annotations
+
+import html as htmllib
+import re
+
+_BLOCK_TAGS = r"(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|section|article|header|footer|nav|aside|blockquote|pre|table|main|figure|figcaption|title)"
+
+
+def _fallback_text(html: str) -> str:
+    """Visible text without trafilatura: lxml if it parses, else a tag strip."""
+    try:
+        import lxml.html
+        root = lxml.html.fromstring(html)
+        for bad in root.xpath("//script|//style|//noscript|//template"):
+            bad.drop_tree()
+        for el in root.iter():
+            if isinstance(el.tag, str) and re.fullmatch(_BLOCK_TAGS, el.tag):
+                el.tail = "\n" + (el.tail or "")
+                if el.tag == "br":
+                    continue
+                el.text = "\n" + (el.text or "")
+        text = root.text_content()
+    except Exception:
+        text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", html)
+        text = re.sub(rf"(?i)</?{_BLOCK_TAGS}\b[^>]*>", "\n", text)
+        text = htmllib.unescape(re.sub(r"<[^>]*>", " ", text))
+    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.split("\n")]
+    return "\n".join(ln for ln in lines if ln)
+
+
+def extract(html: str) -> tuple[str, dict]:
+    """(main text, metadata dict with title/author/date/sitename/tags where found)."""
+    if not isinstance(html, str) or not html.strip():
+        return "", {}
+    meta: dict = {}
+    text = ""
+    try:
+        import trafilatura
+        doc = trafilatura.bare_extraction(html, include_comments=False, include_tables=True,
+                                          with_metadata=True, favor_recall=True, deduplicate=False)
+        if doc is not None:
+            d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+            text = d.get("text") or ""
+            for key in ("title", "author", "date", "sitename"):
+                if d.get(key):
+                    meta[key] = str(d[key]).strip()
+            tags = d.get("tags") or d.get("categories")
+            if tags:
+                meta["tags"] = [t.strip() for t in (tags if isinstance(tags, list) else str(tags).split(","))
+                                if t and t.strip()]
+    except Exception:      # trafilatura on hostile markup: fall back rather than fail the job
+        text = ""
+    if not text.strip():
+        text = _fallback_text(html)
+    return text, meta
+
+
+def html_to_text(html: str) -> str:
+    """Main text of an HTML page, uncleaned (what the cleaner would start from)."""
+    try:
+        return extract(html)[0]
+    except Exception:
+        return ""

@@ -1,0 +1,241 @@
+"""Turn the boilerplate lines into document fields: title, source, tags, author, date,
+related headlines, breadcrumb.
+
+Everything here reads lines the rules already labelled; nothing decides body or not.
+Dates are parsed from Arabic date lines in the Egyptian/Gulf (يونيو), Levantine (حزيران),
+Moroccan (شتنبر) and Algerian/Tunisian (جوان) month names, or numeric forms (day first).
+"""
+from __future__ import annotations
+
+import re
+
+from .lines import Line, display_fold, normalize, strip_bullet, words
+
+_MONTHS = {
+    "يناير": 1, "جانفي": 1, "فبراير": 2, "فيفري": 2, "مارس": 3, "ابريل": 4, "افريل": 4, "مايو": 5,
+    "ماي": 5, "يونيو": 6, "يونيه": 6, "جوان": 6, "يوليو": 7, "يوليه": 7, "يوليوز": 7, "جويليه": 7,
+    "اغسطس": 8, "غشت": 8, "اوت": 8, "سبتمبر": 9, "شتنبر": 9, "اكتوبر": 10, "نوفمبر": 11,
+    "نونبر": 11, "ديسمبر": 12, "دجنبر": 12,
+    "كانون الثاني": 1, "شباط": 2, "اذار": 3, "نيسان": 4, "ايار": 5, "حزيران": 6, "تموز": 7,
+    "اب": 8, "ايلول": 9, "تشرين الاول": 10, "تشرين الثاني": 11, "كانون الاول": 12,
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+}
+_MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+# "19 يونيو 2024", "19 شباط/فبراير 2024", "19 حزيران، 2024"
+_D_MONTH_Y = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_ALT})(?:\s*/\s*(?:{_MONTH_ALT}))?\s*[,،]?\s+(\d{{4}})\b")
+_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::\d{2})?)?")
+_DMY = re.compile(r"\b(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})\b")
+_TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\s*(ص|م|صباحا|مساء|مساءا|am|pm)?(?=\s|$|[^\w])")
+_DATE_WORDS = re.compile(
+    r"\b(?:السبت|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|تاريخ النشر|تاريخ|نشر في|نشر بتاريخ|نشر"
+    r"|اخر تحديث|تم التحديث|محدث|تحديث|بتاريخ|الموافق|في|منذ|بتوقيت|غرينتش|مكه|القاهره|ص|م"
+    r"|published|updated|on|at|gmt)\b")
+
+
+def parse_date(text: str) -> tuple[str | None, int]:
+    """(ISO date or datetime, number of words left that are not part of the date)."""
+    norm = normalize(text)
+    year = month = day = None
+    m = _ISO.search(norm)
+    span = None
+    if m:
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        span = m.span()
+    else:
+        m = _D_MONTH_Y.search(norm)
+        if m:
+            day, month, year = int(m.group(1)), _MONTHS[m.group(2)], int(m.group(3))
+            span = m.span()
+        else:
+            m = _DMY.search(norm)
+            if m:
+                day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+                span = m.span()
+    if span is None or not (1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= 2100):
+        return None, len(words(norm))
+    rest = norm[: span[0]] + " " + norm[span[1]:]
+    iso = f"{year:04d}-{month:02d}-{day:02d}"
+    t = _TIME.search(rest) if not (m.re is _ISO and m.group(4)) else None
+    if m.re is _ISO and m.group(4):
+        iso += f"T{int(m.group(4)):02d}:{m.group(5)}"
+    elif t:
+        hour, minute = int(t.group(1)), int(t.group(2))
+        ampm = t.group(3)
+        if ampm in ("م", "مساء", "مساءا", "pm") and hour < 12:
+            hour += 12
+        elif ampm in ("ص", "صباحا", "am") and hour == 12:
+            hour = 0
+        if hour < 24 and minute < 60:
+            iso += f"T{hour:02d}:{minute:02d}"
+        rest = rest[: t.start()] + " " + rest[t.end():]
+    rest = _DATE_WORDS.sub(" ", rest)
+    return iso, len(words(rest))
+
+
+def similar(a_norm: str, b_norm: str) -> bool:
+    """Same headline: equal after normalisation, or the same words give or take one."""
+    a = [w for w in words(a_norm)]
+    b = [w for w in words(b_norm)]
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    sa, sb = set(a), set(b)
+    jac = len(sa & sb) / len(sa | sb)
+    return jac >= 0.9 and abs(len(a) - len(b)) <= 1
+
+
+# --- field extraction -------------------------------------------------------------------
+_OUTLET_PREFIX_RE = re.compile(r"^ل(?=(?:جريد|صحيف|مجل|موقع|وكال|قنا|شبك|بواب|اذاع))")
+_WIRE_RE = re.compile(r"^[^\s(]+(?:\s[^\s(]+)?\s*\(([^()]{2,25})\)\s*[-–—:]")
+_AGENCY_RE = re.compile(r"^[\u0600-\u06ff]+(?:\s[\u0600-\u06ff]+)?\s*[-–—]\s*(واس|وام|قنا|كونا|بنا|سانا|وفا|ومع"
+                        r"|واج|الاناضول|رويترز|ا ف ب|فرانس برس|د ب ا|شينخوا)\s*[:\-–—]")
+
+
+def clean_source(payload: str) -> str:
+    """'الجزيرة + وكالات' -> 'الجزيرة'; trailing punctuation off."""
+    first = re.split(r"\s*[+،,|]\s*|\s+-\s+", payload.strip())[0]
+    return first.strip(" .:-–—\"'«»“”()")
+
+
+def source_from_copyright(text: str) -> str | None:
+    s = re.sub(r"(?:جميع|كل)\s+ال?حقوق\s+محفوظة|حقوق\s+(?:النشر|الطبع)(?:\s+محفوظة)?|all rights reserved"
+               r"|copyright|©|\(c\)|\b\d{4}\b", " ", text, flags=re.IGNORECASE)
+    s = re.sub(r"[\-–—|.,،:]+", " ", s)
+    toks = s.split()
+    if toks and _OUTLET_PREFIX_RE.match(toks[0]):
+        toks[0] = toks[0][1:]
+    name = " ".join(toks).strip()
+    return name if 1 <= len(toks) <= 5 else None
+
+
+def source_from_site_line(text: str) -> str:
+    """Arabic name when the line also carries a Latin brand; else the line as written."""
+    arabic = [t for t in text.split() if re.search("[\u0600-\u06ff]", t)]
+    if arabic and len(arabic) < len(text.split()):
+        return " ".join(arabic).strip(" -–—|:")
+    return text.strip(" -–—|:")
+
+
+def wire_source(first_body: str) -> str | None:
+    """'لندن (رويترز) - ...' -> 'رويترز'; 'أبها - واس: ...' -> 'واس'."""
+    m = _WIRE_RE.match(first_body)
+    if m:
+        return m.group(1).strip()
+    m = _AGENCY_RE.match(normalize(first_body))
+    if m:
+        return m.group(1)
+    return None
+
+
+def split_tags(payload: str, reference_norm: str) -> list[str]:
+    """Tags from a tags line. Delimited lists split on their delimiter; a bare run of words
+    ("روسيا فلاديمير بوتين كوريا الشمالية ...") is cut into the longest phrases that also
+    occur in the article (names are written the same way in the text)."""
+    payload = payload.strip()
+    if not payload:
+        return []
+    if "#" in payload:
+        parts = [t.lstrip("#") for t in payload.split() if t.startswith("#")]
+    elif re.search(r"[،,|؛;]|\s[-–—/]\s", payload):
+        parts = re.split(r"\s*[،,|؛;]\s*|\s+[-–—/]\s+", payload)
+    else:
+        toks = payload.split()
+        ref = f" {reference_norm} "
+        parts, i = [], 0
+        while i < len(toks):
+            take = 1
+            for k in range(min(4, len(toks) - i), 1, -1):
+                if f" {normalize(' '.join(toks[i:i + k]))} " in ref:
+                    take = k
+                    break
+            parts.append(" ".join(toks[i:i + take]))
+            i += take
+    out, seen = [], set()
+    for p in parts:
+        p = display_fold(p.strip(" .:-–—\"'«»“”"))
+        key = normalize(p)
+        if p and key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def author_from_byline(payload: str) -> str | None:
+    name = payload.strip(" :：-–—.،,")
+    return name or None
+
+
+def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | None) -> dict:
+    """Document fields found in the labelled lines (None / [] where absent)."""
+    found: dict = {"title": None, "source": None, "tags": [], "author": None, "published_at": None,
+                   "related": [], "breadcrumb": []}
+    if title_idx is not None:
+        found["title"] = lines[title_idx].text
+    body_norm = " ".join(ln.norm for ln, lab in zip(lines, labels) if lab in ("body", "title"))
+    related: list[str] = []
+    sources: dict[str, str] = {}
+    for i, (ln, lab) in enumerate(zip(lines, labels)):
+        mk = marks[i]
+        if lab == "appended_article":
+            # the pasted-in article's own headline is a related link; nothing else of it is ours
+            if mk is None and _first_in_block(labels, marks, i):
+                related.append(strip_bullet(ln.text))
+            continue
+        if lab == "source" and mk is not None and "source" not in sources:
+            sources["source"] = clean_source(mk.payload)
+        elif lab == "site_name" and "site" not in sources:
+            sources["site"] = source_from_site_line(ln.text)
+        elif lab == "copyright" and "copyright" not in sources:
+            s = source_from_copyright(ln.text)
+            if s:
+                sources["copyright"] = s
+        elif lab == "tags" and mk is not None and not found["tags"]:
+            found["tags"] = split_tags(mk.payload, body_norm)
+        elif lab == "byline" and mk is not None and mk.payload and not found["author"]:
+            found["author"] = author_from_byline(mk.payload)
+        elif lab == "dateline" and mk is not None and not found["published_at"]:
+            found["published_at"] = mk.payload
+        elif lab == "breadcrumb" and mk is not None and not found["breadcrumb"]:
+            segs = [s.strip() for s in mk.payload.split(" / ")]
+            if len(segs) > 1 and _is_page_crumb(segs[-1], lines, title_idx):
+                segs = segs[:-1]
+            found["breadcrumb"] = segs
+        elif lab in ("read_also", "related_list", "most_read"):
+            if mk is not None and mk.kind == "read_also" and mk.payload:
+                related.append(mk.payload.strip())
+            elif mk is None:
+                related.append(strip_bullet(ln.text))
+    if "source" not in sources:
+        first_body = next((ln.text for ln, lab in zip(lines, labels) if lab == "body"), "")
+        w = wire_source(first_body) if first_body else None
+        if w:
+            sources["wire"] = w
+    for key in ("source", "site", "copyright", "wire"):
+        if sources.get(key):
+            found["source"] = sources[key]
+            break
+    seen = set()
+    for r in related:
+        key = normalize(r)
+        if r and key not in seen:
+            seen.add(key)
+            found["related"].append(r)
+    return found
+
+
+def _first_in_block(labels: list[str], marks: list, i: int) -> bool:
+    """The headline line right after the read-also header that opened an appended block."""
+    j = i - 1
+    return j >= 0 and labels[j] == "appended_article" and marks[j] is not None and marks[j].header
+
+
+def _is_page_crumb(seg: str, lines: list[Line], title_idx: int | None) -> bool:
+    """The last crumb names the page itself (the headline, maybe cut short)."""
+    s = normalize(seg).rstrip(". …")
+    if title_idx is not None:
+        t = lines[title_idx].norm
+        if t.startswith(s) or similar(s, t):
+            return True
+    return len(words(s)) >= 5
