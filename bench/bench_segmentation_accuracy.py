@@ -20,6 +20,8 @@ GOLD = ROOT.parent / "shared" / "data" / "segmentation" / "wikinews-farasa" / "W
 
 def desegment(gold: str) -> str:
     """The input word of a gold line (PROVENANCE.md: ل+ال -> لل first, then drop '+')."""
+    if not gold.strip("+"):
+        return gold  # the plus sign itself, a punctuation word
     return gold.replace("\u0644+\u0627\u0644", "\u0644\u0644").replace("+", "")
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import os
+from pathlib import Path
 
 from .normalize import normalise_word
 
@@ -109,13 +111,77 @@ class BuiltinSegmenter:
 
 
 class FarasaJarSegmenter:
-    """Farasa's own segmenter jar (interactive JVM). Being built: refuses for now."""
+    """Farasa's own segmenter (FarasaSegmenterJar) in one warm JVM per worker process.
+
+    The command is farasapy's (``farasa.segmenter.FarasaSegmenter.command`` for the given
+    ``binary_path``: ``java -Dfile.encoding=UTF-8 -jar <jar>``), but farasapy's
+    constructor is never called: it would download ``farasa_bin.zip`` when its bin
+    folder is incomplete, write a result cache under ~/.cache and a tmp folder inside
+    site-packages. The process is driven by ``workers.pipeline.farasa_process``
+    (restart once on death, then a clear error). Protocol: one line of space-separated
+    words in, one line of space-separated ``+``-segmented words out.
+    """
 
     name = "farasa"
+    JAR = "FarasaSegmenterJar.jar"
+    BATCH = 200  # words per line; farasapy warns that very long lines break interactive mode
+
+    def __init__(self, jar: str | Path, *, cache_size: int = 200_000,
+                 call_timeout: float = 60.0, startup_timeout: float = 120.0):
+        from workers.pipeline.farasa_process import LineProcess, java_available
+        import farasa.segmenter as farasapy_segmenter  # farasapy; explicit submodule
+        java_available()
+        self.jar = Path(jar)
+        shell = farasapy_segmenter.FarasaSegmenter.__new__(farasapy_segmenter.FarasaSegmenter)
+        shell.bin_path = self.jar  # what FarasaSegmenter(binary_path=jar) would set
+        argv = list(shell.command)
+        java = os.environ.get("FARASA_JAVA")
+        if java:
+            argv[0] = java
+        self.version = f"{self.jar.name} via farasapy {_pkg_version('farasapy')}"
+        self.process = LineProcess(argv, name=self.jar.name, call_timeout=call_timeout,
+                                   startup_timeout=startup_timeout,
+                                   warmup_line="\u0627\u062e\u062a\u0628\u0627\u0631")
+        self._cache: dict[str, tuple[str, ...]] = {}
+        self._cache_size = cache_size
 
     @classmethod
-    def from_settings(cls):
-        from workers.pipeline import PipelineError
-        raise PipelineError("the farasa segmentation engine is not configured "
-                            "(set FARASA_SEGMENTER_JAR to FarasaSegmenterJar.jar)",
-                            code="engine-unavailable")
+    def from_settings(cls) -> "FarasaJarSegmenter":
+        """The jar from FARASA_SEGMENTER_JAR, FARASA_BIN_DIR, or farasapy's bin folder."""
+        from workers.pipeline.farasa_process import find_jar
+        import farasa.segmenter as farasapy_segmenter
+        jar = find_jar("FARASA_SEGMENTER_JAR", cls.JAR,
+                       bin_dirs=[farasapy_segmenter.FarasaSegmenter.bin_dir])
+        return cls(jar)
+
+    def _remember(self, norm: str, segs: tuple[str, ...]) -> None:
+        if len(self._cache) >= self._cache_size:
+            self._cache.pop(next(iter(self._cache)))  # oldest first (FIFO bound)
+        self._cache[norm] = segs
+
+    def _ask(self, norms: list[str]) -> None:
+        for i in range(0, len(norms), self.BATCH):
+            batch = norms[i:i + self.BATCH]
+            answer = self.process.call(" ".join(batch)).split()
+            if len(answer) != len(batch):
+                # The jar tokenised differently: ask word by word.
+                answer = ["+".join(self.process.call(w).split()) for w in batch]
+            for norm, out in zip(batch, answer):
+                self._remember(norm, tuple(x for x in out.split("+") if x))
+
+    def segment_words(self, words: list[str]) -> list[list[str]]:
+        normed = [normalise_word(w) for w in words]
+        todo = list(dict.fromkeys(n for n, _ in normed if n and n not in self._cache))
+        if todo:
+            self._ask(todo)
+        out = []
+        for word, (norm, index) in zip(words, normed):
+            if not norm:
+                out.append([word])
+                continue
+            segs = self._cache.get(norm) or (norm,)
+            out.append(to_surface(word, norm, index, list(segs)))
+        return out
+
+    def close(self) -> None:
+        self.process.close()
