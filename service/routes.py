@@ -1,0 +1,323 @@
+"""The jobs API: submit (one or a batch), read, wait, read the result, delete.
+
+The request path, in order: body read and decoded (400/413/415), size limits (413),
+marshmallow validation (422), steps resolved by the pipeline (422 naming an unknown or
+unavailable step), Idempotency-Key (replay / 422 / 409), job records created, chains
+published; if the publish fails, the records are removed again and the client gets 503
+with nothing accepted.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+
+from flask import Blueprint, current_app, g, request
+from marshmallow import ValidationError
+
+from service.problems import ApiProblem, field_errors
+from service.schemas import article_schema, batch_response_schema, batch_schema, job_schema, steps_schema
+from service.store import PENDING, JobStore, new_job_id
+from workers.pipeline import STEPS, PipelineError, StepUnavailable, UnknownStep, available_steps, \
+    new_result, resolve_steps
+
+bp = Blueprint("jobs", __name__)
+
+JOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
+JSON_TYPES = ("application/json",)
+
+
+def _settings():
+    return current_app.extensions["settings"]
+
+
+def _store() -> JobStore:
+    return current_app.extensions["job_store"]
+
+
+def _owner() -> str:
+    # Set by an authentication layer when API keys are on; one namespace otherwise.
+    return g.get("api_key_owner") or "anonymous"
+
+
+# -- reading a request --------------------------------------------------------------------
+
+def _reject_duplicate_keys(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"duplicate key {key!r} in a JSON object")
+        seen[key] = value
+    return seen
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def read_json_body():
+    """The request body as parsed JSON, or a 400/413/415 problem."""
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: werkzeug raises 413
+    if not raw:
+        raise ApiProblem(400, "body-required", "a JSON request body is required")
+    mimetype = request.mimetype or ""
+    if mimetype not in JSON_TYPES and not (mimetype.startswith("application/") and mimetype.endswith("+json")):
+        raise ApiProblem(415, "unsupported-media-type",
+                         f"send the body as application/json (got {mimetype or 'no Content-Type'})"[:200])
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise ApiProblem(415, "unsupported-media-type", "the body must be UTF-8 (charset=utf-8)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiProblem(400, "invalid-utf8", f"the body is not valid UTF-8 (byte {exc.start})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        return json.loads(text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ApiProblem(400, "malformed-json", f"the body is not valid JSON: {str(exc)[:200]}") from None
+
+
+def wait_param() -> int:
+    raw = request.args.get("wait")
+    if raw is None or raw == "":
+        return 0
+    limit = _settings().max_wait_seconds
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > limit:
+        raise ApiProblem(400, "invalid-parameter",
+                         f"wait must be a whole number of seconds from 0 to {limit}",
+                         errors=[{"field": "wait", "message": f"must be an integer from 0 to {limit}"}])
+    return int(raw)
+
+
+def idempotency_key() -> str | None:
+    value = request.headers.get("Idempotency-Key")
+    if value is None:
+        return None
+    if len(value) > 255 or not IDEMPOTENCY_KEY_RE.match(value):
+        raise ApiProblem(400, "invalid-idempotency-key",
+                         "Idempotency-Key must be 1 to 255 printable ASCII characters")
+    return value
+
+
+def _json_size(value) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+def check_sizes(article, prefix: str = "") -> None:
+    """Size limits answer 413 before any other validation."""
+    if not isinstance(article, dict):
+        return
+    s = _settings()
+    for field, limit in (("text", s.max_text_chars), ("html", s.max_html_chars)):
+        value = article.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            raise ApiProblem(413, "too-large", f"{prefix}{field} is over the limit of {limit} characters",
+                             errors=[{"field": prefix + field, "message": f"at most {limit} characters"}])
+    metadata = article.get("metadata")
+    if isinstance(metadata, (dict, list)) and _json_size(metadata) > s.max_metadata_bytes:
+        raise ApiProblem(413, "too-large",
+                         f"{prefix}metadata is over the limit of {s.max_metadata_bytes} bytes as JSON",
+                         errors=[{"field": prefix + "metadata",
+                                  "message": f"at most {s.max_metadata_bytes} bytes as JSON"}])
+
+
+def _validation_problem(exc: ValidationError) -> ApiProblem:
+    errors = field_errors(exc.messages)
+    return ApiProblem(422, "validation-error", "the request body is not valid: "
+                      + "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])[:500],
+                      errors=errors)
+
+
+def plan_article(article: dict, prefix: str = "") -> tuple[list[str], dict]:
+    """Steps to run and the initial result for one validated article (422 if impossible)."""
+    asked = article.get("steps")
+    try:
+        steps = resolve_steps(asked)
+    except UnknownStep as exc:
+        bad = next((s for s in asked if s not in STEPS), None)
+        raise ApiProblem(422, exc.code, str(exc),
+                         errors=[{"field": f"{prefix}steps", "message": f"unknown step {bad!r}"}]) from None
+    except StepUnavailable as exc:
+        have = available_steps()
+        missing = next((s for s in STEPS if s not in have and s in (asked or STEPS)), None)
+        raise ApiProblem(422, exc.code, str(exc), step=missing,
+                         errors=[{"field": f"{prefix}steps", "message": str(exc)}]) from None
+    if "html" in article and "boilerplate" not in available_steps():
+        # HTML becomes text in the boilerplate layer; without it there is nothing to run.
+        raise ApiProblem(422, "step-unavailable",
+                         "html input needs the 'boilerplate' step, which is not available in this build",
+                         step="boilerplate",
+                         errors=[{"field": f"{prefix}html", "message": "needs the boilerplate step"}])
+    try:
+        result = new_result(article)
+    except PipelineError as exc:
+        raise ApiProblem(422, exc.code, str(exc)) from None
+    return steps, result
+
+
+def _fingerprint(kind: str, body) -> str:
+    canonical = json.dumps({"kind": kind, "body": body}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# -- submitting -----------------------------------------------------------------------------
+
+def submit(kind: str, body, articles: list[dict], plans: list[tuple[list[str], dict]]):
+    """Create and enqueue one job per article; returns (jobs, replayed)."""
+    store = _store()
+    job_ids = [new_job_id() for _ in articles]
+    idem = idempotency_key()
+    idem_key = None
+    if idem is not None:
+        idem_key = store.idem_key(_owner(), idem)
+        fingerprint = _fingerprint(kind, body)
+        claim = store.claim_idempotency(idem_key, fingerprint, job_ids, kind)
+        if claim is not None:
+            if claim.get("fingerprint") != fingerprint:
+                raise ApiProblem(422, "idempotency-key-reused",
+                                 "this Idempotency-Key was used with a different request")
+            jobs = store.get_many(claim["job_ids"])
+            if any(j is None for j in jobs):
+                raise ApiProblem(409, "idempotency-key-in-progress",
+                                 "a request with this Idempotency-Key is still being accepted; retry",
+                                 headers={"Retry-After": 1})
+            return jobs, True
+    enqueue = current_app.extensions["enqueue"]
+    jobs = []
+    try:
+        for job_id, article, (steps, _result) in zip(job_ids, articles, plans):
+            jobs.append(store.create(job_id, steps, article.get("metadata"), idem_key, _owner()))
+        for job_id, (steps, result) in zip(job_ids, plans):
+            enqueue(job_id, result, steps)
+    except Exception:
+        # Nothing half-accepted: no record, no idempotency claim (best effort if Redis is gone).
+        try:
+            store.discard(job_ids)
+            if idem_key:
+                store.release_idempotency(idem_key)
+        except Exception:
+            current_app.logger.warning("could not clean up after a failed submit")
+        raise
+    current_app.logger.info("jobs accepted", extra={"job_ids": job_ids})
+    return jobs, False
+
+
+def job_view(job: dict) -> dict:
+    view = {k: v for k, v in job.items()
+            if k in ("id", "status", "steps", "steps_done", "created_at", "updated_at",
+                     "started_at", "finished_at", "metadata")}
+    if job["status"] == "succeeded" and "result" in job:
+        view["result"] = job["result"]
+    if job["status"] == "failed" and "error" in job:
+        view["error"] = job["error"]
+    base = f"/v1/jobs/{job['id']}"
+    view["links"] = {"self": base, "result": f"{base}/result"}
+    return job_schema.dump(view)
+
+
+def wait_for(job_ids: list[str], seconds: int) -> list[dict | None]:
+    """Poll the records until every job has finished (or vanished) or time is up."""
+    store = _store()
+    deadline = time.monotonic() + seconds
+    interval = 0.02
+    while True:
+        jobs = store.get_many(job_ids)
+        if all(j is None or j["status"] not in PENDING for j in jobs):
+            return jobs
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return jobs
+        time.sleep(min(interval, remaining))
+        interval = min(interval * 1.5, 0.25)
+
+
+def _pending_headers(job: dict) -> dict:
+    return {"Retry-After": str(_settings().retry_after_seconds)} if job["status"] in PENDING else {}
+
+
+@bp.post("/v1/jobs", provide_automatic_options=False)
+def submit_job():
+    idempotency_key()  # a bad header is a 400 before anything else is looked at
+    wait = wait_param()
+    body = read_json_body()
+    check_sizes(body)
+    try:
+        article = article_schema.load(body)
+    except ValidationError as exc:
+        raise _validation_problem(exc) from None
+    plan = plan_article(article)
+    (job,), replayed = submit("job", body, [article], [plan])
+    if wait and job["status"] in PENDING:
+        job = wait_for([job["id"]], wait)[0] or job
+    headers = {"Location": f"/v1/jobs/{job['id']}", **_pending_headers(job)}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return job_view(job), (202 if job["status"] in PENDING else 200), headers
+
+
+@bp.post("/v1/batches", provide_automatic_options=False)
+def submit_batch():
+    idempotency_key()
+    body = read_json_body()
+    s = _settings()
+    if isinstance(body, dict) and isinstance(body.get("articles"), list):
+        if len(body["articles"]) > s.max_batch:
+            raise ApiProblem(413, "too-large", f"at most {s.max_batch} articles per batch",
+                             errors=[{"field": "articles", "message": f"at most {s.max_batch} items"}])
+        for i, item in enumerate(body["articles"]):
+            check_sizes(item, f"articles.{i}.")
+    try:
+        batch = batch_schema.load(body)
+    except ValidationError as exc:
+        raise _validation_problem(exc) from None
+    plans = [plan_article(a, f"articles.{i}.") for i, a in enumerate(batch["articles"])]
+    jobs, replayed = submit("batch", body, batch["articles"], plans)
+    headers = {"Retry-After": str(s.retry_after_seconds)}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return batch_response_schema.dump({"jobs": [job_view(j) for j in jobs]}), 202, headers
+
+
+def _load_job(job_id: str) -> dict:
+    if not JOB_ID_RE.match(job_id):
+        raise ApiProblem(404, "not-found", "not a valid job id")
+    job = _store().get(job_id)
+    if job is None or job.get("owner", "anonymous") != _owner():
+        raise ApiProblem(404, "not-found", "no such job (unknown, expired or deleted)")
+    return job
+
+
+@bp.get("/v1/jobs/<job_id>", provide_automatic_options=False)
+def get_job(job_id: str):
+    wait = wait_param()
+    job = _load_job(job_id)
+    if wait and job["status"] in PENDING:
+        job = wait_for([job_id], wait)[0] or job
+    return job_view(job), 200, _pending_headers(job)
+
+
+@bp.get("/v1/jobs/<job_id>/result", provide_automatic_options=False)
+def get_job_result(job_id: str):
+    job = _load_job(job_id)
+    if job["status"] == "succeeded":
+        return job["result"], 200
+    if job["status"] == "failed":
+        raise ApiProblem(409, "job-failed", "the job failed; it has no result", job_error=job.get("error"))
+    raise ApiProblem(409, "job-not-finished", f"the job is {job['status']}; ask again later",
+                     headers=_pending_headers(job))
+
+
+@bp.delete("/v1/jobs/<job_id>", provide_automatic_options=False)
+def delete_job(job_id: str):
+    _load_job(job_id)
+    _store().delete(job_id)
+    return "", 204
+
+
+@bp.get("/v1/steps", provide_automatic_options=False)
+def list_steps():
+    return steps_schema.dump({"steps": list(STEPS), "available": list(available_steps())})

@@ -1,0 +1,233 @@
+"""The job record in Redis: the service's own state machine, read by GET /v1/jobs/{id}.
+
+    queued -> running -> succeeded | failed
+
+One Redis hash per job (``<prefix>job:<id>``), refreshed to live ``ttl`` seconds after
+its last change. Workers update it with a small Lua script that only writes when the
+record still exists (a DELETEd job is not resurrected by a late task) and when the
+current status allows the transition (a redelivered task cannot move a finished job).
+
+Also here, because they are written in the same places: the Idempotency-Key records and
+the counters and step-duration histograms that /metrics exposes (kept in Redis so that
+API and worker processes, on any host, add up to one view).
+
+Flask-free: the Celery workers import this module.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timezone
+
+import redis
+
+STATUSES = ("queued", "running", "succeeded", "failed")
+PENDING = ("queued", "running")
+# Step-duration histogram buckets (seconds); Prometheus' defaults stretched to a minute.
+STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+# KEYS[1] job hash, KEYS[2] stats hash.
+# ARGV[1] ttl, ARGV[2] allowed current statuses ("a,b"; "" = any), ARGV[3] stats counter
+# to bump ("" = none), then field/value pairs; a field written "?name" is set only if absent.
+# Returns 1 written, 0 no such job, -1 transition not allowed.
+_UPDATE_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[2] ~= '' then
+  local st = redis.call('HGET', KEYS[1], 'status')
+  local ok = false
+  for s in string.gmatch(ARGV[2], '[^,]+') do
+    if s == st then ok = true end
+  end
+  if not ok then return -1 end
+end
+for i = 4, #ARGV, 2 do
+  local f = ARGV[i]
+  if string.sub(f, 1, 1) == '?' then
+    redis.call('HSETNX', KEYS[1], string.sub(f, 2), ARGV[i + 1])
+  else
+    redis.call('HSET', KEYS[1], f, ARGV[i + 1])
+  end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[3], 1) end
+return 1
+"""
+
+_JSON_FIELDS = ("steps", "steps_done", "metadata", "result", "error")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_job_id() -> str:
+    """128 random bits: ids cannot be guessed or enumerated."""
+    return secrets.token_hex(16)
+
+
+def redis_client(url: str) -> redis.Redis:
+    # Short timeouts: a Redis outage must become a quick 503, not a hung request.
+    return redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=2,
+                                socket_timeout=5, health_check_interval=30)
+
+
+class JobStore:
+    def __init__(self, client: redis.Redis, prefix: str = "enrich:", ttl: int = 86400):
+        self.r = client
+        self.prefix = prefix
+        self.ttl = int(ttl)
+        self._update = self.r.register_script(_UPDATE_LUA)
+
+    @classmethod
+    def from_settings(cls, settings) -> "JobStore":
+        return cls(redis_client(settings.redis_url), settings.key_prefix, settings.job_ttl_seconds)
+
+    # -- keys ---------------------------------------------------------------------------
+    def job_key(self, job_id: str) -> str:
+        return f"{self.prefix}job:{job_id}"
+
+    @property
+    def stats_key(self) -> str:
+        return f"{self.prefix}stats"
+
+    def step_hist_key(self, step: str) -> str:
+        return f"{self.prefix}stats:step:{step}"
+
+    def idem_key(self, owner: str, key: str) -> str:
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return f"{self.prefix}idem:{owner}:{digest}"
+
+    # -- the API side ---------------------------------------------------------------------
+    def create(self, job_id: str, steps: list[str], metadata: dict | None = None,
+               idem_key: str | None = None, owner: str = "anonymous") -> dict:
+        ts = now_iso()
+        record = {
+            "id": job_id, "status": "queued", "owner": owner,
+            "steps": json.dumps(steps), "steps_done": "[]",
+            "created_at": ts, "updated_at": ts,
+        }
+        if metadata is not None:
+            record["metadata"] = json.dumps(metadata, ensure_ascii=False)
+        if idem_key:
+            record["idem"] = idem_key
+        pipe = self.r.pipeline(transaction=True)
+        pipe.hset(self.job_key(job_id), mapping=record)
+        pipe.expire(self.job_key(job_id), self.ttl)
+        pipe.hincrby(self.stats_key, "created", 1)
+        pipe.execute()
+        return self._decode(record)
+
+    def discard(self, job_ids: list[str]) -> None:
+        """Undo ``create`` for jobs the broker did not take (no trace, no count)."""
+        if not job_ids:
+            return
+        pipe = self.r.pipeline(transaction=True)
+        pipe.delete(*[self.job_key(j) for j in job_ids])
+        pipe.hincrby(self.stats_key, "created", -len(job_ids))
+        pipe.execute()
+
+    def get(self, job_id: str) -> dict | None:
+        raw = self.r.hgetall(self.job_key(job_id))
+        return self._decode(raw) if raw else None
+
+    def get_many(self, job_ids: list[str]) -> list[dict | None]:
+        pipe = self.r.pipeline(transaction=False)
+        for j in job_ids:
+            pipe.hgetall(self.job_key(j))
+        return [self._decode(raw) if raw else None for raw in pipe.execute()]
+
+    def delete(self, job_id: str) -> bool:
+        key = self.job_key(job_id)
+        idem = self.r.hget(key, "idem")
+        pipe = self.r.pipeline(transaction=True)
+        pipe.delete(key)
+        if idem:
+            pipe.delete(idem)
+        removed = pipe.execute()[0]
+        if removed:
+            self.r.hincrby(self.stats_key, "deleted", 1)
+        return bool(removed)
+
+    # Idempotency-Key: the first request claims the key for its job ids; a replay finds
+    # the claim and is answered from it.
+    def claim_idempotency(self, idem_key: str, fingerprint: str, job_ids: list[str],
+                          kind: str) -> dict | None:
+        """Claim ``idem_key``; returns None when claimed, else the existing claim."""
+        claim = json.dumps({"fingerprint": fingerprint, "job_ids": job_ids, "kind": kind})
+        if self.r.set(idem_key, claim, nx=True, ex=self.ttl):
+            return None
+        raw = self.r.get(idem_key)
+        if raw is None:  # expired between the two calls: try once more
+            return None if self.r.set(idem_key, claim, nx=True, ex=self.ttl) else \
+                json.loads(self.r.get(idem_key) or "null")
+        return json.loads(raw)
+
+    def release_idempotency(self, idem_key: str) -> None:
+        self.r.delete(idem_key)
+
+    # -- the worker side ------------------------------------------------------------------
+    def _write(self, job_id: str, allowed: tuple[str, ...], counter: str, **fields) -> int:
+        args: list = [self.ttl, ",".join(allowed), counter]
+        for name, value in fields.items():
+            if name.endswith("__ifabsent"):  # written only if the field is not there yet
+                name = "?" + name.removesuffix("__ifabsent")
+            args += [name, value]
+        return int(self._update(keys=[self.job_key(job_id), self.stats_key], args=args))
+
+    def mark_running(self, job_id: str, step: str) -> int:
+        ts = now_iso()
+        return self._write(job_id, PENDING, "", status="running", current_step=step,
+                           updated_at=ts, started_at__ifabsent=ts)
+
+    def step_done(self, job_id: str, steps_done: list[str]) -> int:
+        return self._write(job_id, ("running",), "", steps_done=json.dumps(steps_done),
+                           updated_at=now_iso())
+
+    def succeed(self, job_id: str, result: dict) -> int:
+        ts = now_iso()
+        return self._write(job_id, PENDING, "succeeded", status="succeeded",
+                           steps_done=json.dumps(result.get("steps", [])),
+                           result=json.dumps(result, ensure_ascii=False),
+                           updated_at=ts, finished_at=ts, started_at__ifabsent=ts)
+
+    def fail(self, job_id: str, problem: dict) -> int:
+        ts = now_iso()
+        return self._write(job_id, PENDING, "failed", status="failed",
+                           error=json.dumps(problem, ensure_ascii=False),
+                           updated_at=ts, finished_at=ts, started_at__ifabsent=ts)
+
+    def observe_step(self, step: str, seconds: float) -> None:
+        """Add one step duration to its histogram (cumulative buckets, as Prometheus wants)."""
+        key = self.step_hist_key(step)
+        pipe = self.r.pipeline(transaction=False)
+        for le in STEP_BUCKETS:
+            if seconds <= le:
+                pipe.hincrby(key, f"le:{le}", 1)
+        pipe.hincrby(key, "le:+Inf", 1)
+        pipe.hincrby(key, "count", 1)
+        pipe.hincrbyfloat(key, "sum", seconds)
+        pipe.execute()
+
+    # -- reading the stats (for /metrics) -------------------------------------------------
+    def counters(self) -> dict[str, int]:
+        return {k: int(v) for k, v in self.r.hgetall(self.stats_key).items()}
+
+    def step_histograms(self, steps) -> dict[str, dict[str, float]]:
+        pipe = self.r.pipeline(transaction=False)
+        for s in steps:
+            pipe.hgetall(self.step_hist_key(s))
+        return {s: {k: float(v) for k, v in raw.items()}
+                for s, raw in zip(steps, pipe.execute()) if raw}
+
+    def ping(self) -> bool:
+        return bool(self.r.ping())
+
+    # -- decoding -------------------------------------------------------------------------
+    @staticmethod
+    def _decode(raw: dict) -> dict:
+        job = dict(raw)
+        for name in _JSON_FIELDS:
+            if name in job and isinstance(job[name], str):
+                job[name] = json.loads(job[name])
+        return job

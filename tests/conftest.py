@@ -1,0 +1,263 @@
+"""Session fixtures for the service tests: real processes, started once, stopped at the end.
+
+- ``redis_server``: a real ``redis-server`` on a free loopback port, no persistence, in a
+  temp dir (never 6379).
+- ``celery_worker``: a real Celery worker subprocess (prefork, one child) on that Redis.
+- ``app`` / ``client``: the real Flask app on that Redis, and Flask's test client.
+- ``live_server``: the real app under gunicorn on a free port (real HTTP).
+- ``check``: validates a response (test client or ``requests``) against openapi.yaml with
+  openapi-core; every API test passes every response it gets through it.
+
+All of them are lazy: a test that needs none of them starts nothing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+SEEDS_DIR = ROOT / "seeds"
+SPEC_PATH = ROOT / "openapi.yaml"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None,
+              log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+            raise RuntimeError(f"{what} exited with {proc.returncode}:\n{tail}")
+        try:
+            if predicate():
+                return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+    raise RuntimeError(f"{what} not ready after {timeout:.0f} s\n{tail}")
+
+
+def stop_process(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM the process group we started, then SIGKILL it if it lingers."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def service_tmp():
+    path = Path(tempfile.mkdtemp(prefix="enrich-tests-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server(service_tmp):
+    """A throw-away redis-server; yields its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not on PATH; install it (Debian: apt-get install redis-server)")
+    port = free_port()
+    data = service_tmp / "redis"
+    data.mkdir()
+    log = data / "redis.log"
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(data), "--logfile", str(log)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    _wait_for(client.ping, 15, "redis-server", proc, log)
+    yield url
+    stop_process(proc, grace=5)
+
+
+@pytest.fixture(scope="session")
+def service_env(redis_server):
+    """Environment for the service's processes (worker, gunicorn)."""
+    env = dict(os.environ)
+    env.update(REDIS_URL=redis_server, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    env.pop("BROKER_URL", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def settings(redis_server):
+    from service.config import Settings
+    return Settings.from_env(redis_url=redis_server, broker_url="")
+
+
+@pytest.fixture(scope="session")
+def celery_app(settings):
+    from workers import celery_app as module
+    module.app.conf.broker_url = settings.broker
+    return module.app
+
+
+@pytest.fixture(scope="session")
+def celery_worker(service_env, service_tmp, celery_app):
+    """A real worker process: prefork with one child, as in production."""
+    log = service_tmp / "worker.log"
+    name = f"tests-{os.getpid()}@localhost"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(VENV_BIN / "celery"), "-A", "workers.celery_app", "worker", "--pool", "prefork",
+             "-c", "1", "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "--loglevel", "INFO"],
+            cwd=ROOT, env=service_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    _wait_for(lambda: celery_app.control.ping(destination=[name], timeout=0.5),
+              90, "celery worker", proc, log)
+    yield {"process": proc, "name": name, "log": log}
+    stop_process(proc, grace=15)
+
+
+@pytest.fixture(scope="session")
+def app(settings, celery_app):
+    from service.app import create_app
+    return create_app(settings)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(service_env, service_tmp, celery_worker):
+    """The real app under gunicorn on a free port; yields its base URL."""
+    import requests
+    port = free_port()
+    log = service_tmp / "gunicorn.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+             "--worker-class", "gthread", "--threads", "4", "--timeout", "60",
+             "service.wsgi:app"],
+            cwd=ROOT, env=service_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    _wait_for(lambda: requests.get(base + "/healthz", timeout=1).status_code == 200,
+              60, "gunicorn", proc, log)
+    yield base
+    stop_process(proc, grace=10)
+
+
+# -- the contract ---------------------------------------------------------------------------
+
+class ContractChecker:
+    """Validates responses against openapi.yaml (openapi-core) and returns their body.
+
+    A response to a path or method the spec does not have (404 for an unknown path, 405)
+    cannot be matched to an operation; it must then be a problem document valid against
+    the spec's Problem schema, which is what openapi.yaml promises for every error.
+    """
+
+    def __init__(self, spec_path: Path):
+        from jsonschema import Draft202012Validator
+        from openapi_core import Config, OpenAPI
+        # openapi-core reads application/json only; problem documents are JSON too.
+        config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
+        self.openapi = OpenAPI.from_file_path(str(spec_path), config=config)
+        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+        self.problem_validator = Draft202012Validator(
+            {"$ref": "#/components/schemas/Problem", "components": spec["components"]})
+        self.validated = 0
+
+    def __call__(self, resp):
+        from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+        from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+        from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+        _SentRequest = _sent_request_class()
+        if hasattr(resp, "iter_content"):  # requests.Response
+            req, res = RequestsOpenAPIRequest(resp.request), RequestsOpenAPIResponse(resp)
+            status, ctype, raw = resp.status_code, resp.headers.get("Content-Type", ""), resp.content
+        else:
+            req, res = _SentRequest(resp.request), WerkzeugOpenAPIResponse(resp)
+            status, ctype, raw = resp.status_code, resp.headers.get("Content-Type", ""), resp.get_data()
+        body = None
+        if ctype.startswith(("application/json", "application/problem+json")):
+            body = json.loads(raw)
+        try:
+            self.openapi.validate_response(req, res)
+        except (PathNotFound, OperationNotFound):
+            assert status in (404, 405), f"{status} for an operation the spec does not have"
+            self._check_problem(status, ctype, body)
+        if status >= 400:
+            self._check_problem(status, ctype, body)
+        assert b"Traceback" not in raw and b"File \"/" not in raw, "a stack trace leaked"
+        self.validated += 1
+        return body if body is not None else raw
+
+    def _check_problem(self, status, ctype, body):
+        assert ctype.startswith("application/problem+json"), f"{status} answered with {ctype}"
+        self.problem_validator.validate(body)
+        assert body["status"] == status
+        assert body["type"].startswith("/problems/") or body["type"] == "about:blank"
+
+
+def _sent_request_class():
+    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
+
+    class SentRequest(WerkzeugOpenAPIRequest):
+        # The test client's request body was consumed by the app; response validation
+        # only needs the method, path and headers.
+        @property
+        def body(self):
+            return b""
+
+    return SentRequest
+
+
+@pytest.fixture(scope="session")
+def check():
+    return ContractChecker(SPEC_PATH)
+
+
+# -- helpers shared by the API tests ----------------------------------------------------------
+
+def seed_texts() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("*.txt"))}
+
+
+def wait_finished(client, check, job_id: str, timeout: float = 90.0) -> dict:
+    """Poll a job (long-polling with ?wait) until it has finished; every answer validated."""
+    deadline = time.monotonic() + timeout
+    while True:
+        resp = client.get(f"/v1/jobs/{job_id}?wait=5")
+        job = check(resp)
+        assert resp.status_code == 200
+        if job["status"] in ("succeeded", "failed"):
+            assert "Retry-After" not in resp.headers
+            return job
+        assert resp.headers.get("Retry-After", "").isdigit()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_id} still {job['status']} after {timeout:.0f} s")

@@ -1,0 +1,88 @@
+"""The Celery app: Redis broker, JSON only, at-least-once delivery.
+
+A job is a chain of one task per step, then ``assemble``:
+
+    enrich.step.boilerplate -> enrich.step.segmentation -> enrich.step.entities -> enrich.assemble
+
+each passing the JSON result dict to the next (``workers/tasks.py``). The API builds the
+chain by task *name* (``enqueue``), so it never imports the pipeline layers.
+
+Delivery: ``acks_late`` + ``reject_on_worker_lost`` so a task whose worker dies mid-way is
+delivered again; prefetch 1 so a busy worker does not hoard messages. Celery's result
+backend is not used: the job record in Redis (service/store.py) is the API's state.
+
+Routing: ``CELERY_QUEUE_<STEP>`` (e.g. ``CELERY_QUEUE_ENTITIES=farasa``) sends a step to its
+own queue, so JVM-backed steps can have a worker pool of their own
+(``celery -A workers.celery_app worker -Q farasa``). Default queue: ``CELERY_DEFAULT_QUEUE``
+(``enrich``).
+"""
+from __future__ import annotations
+
+import os
+
+from celery import Celery, chain
+
+from service.config import Settings
+from workers.pipeline import STEPS
+
+settings = Settings.from_env()
+
+app = Celery("enrich", broker=settings.broker, include=["workers.tasks"])
+
+DEFAULT_QUEUE = os.environ.get("CELERY_DEFAULT_QUEUE", "enrich")
+
+
+def step_task_name(step: str) -> str:
+    return f"enrich.step.{step}"
+
+
+ASSEMBLE_TASK = "enrich.assemble"
+
+
+def queue_for(step: str) -> str:
+    return os.environ.get(f"CELERY_QUEUE_{step.upper()}", DEFAULT_QUEUE)
+
+
+app.conf.update(
+    task_serializer="json",
+    accept_content=["json"],
+    result_serializer="json",
+    task_ignore_result=True,            # the job record is the state; no result backend
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_default_queue=DEFAULT_QUEUE,
+    task_routes={**{step_task_name(s): {"queue": queue_for(s)} for s in STEPS},
+                 ASSEMBLE_TASK: {"queue": queue_for("assemble")}},
+    task_soft_time_limit=settings.step_soft_time_limit,
+    task_time_limit=settings.step_time_limit,
+    broker_connection_retry_on_startup=True,
+    # Publishing while Redis is down must fail fast (the API answers 503), not hang.
+    task_publish_retry_policy={"max_retries": 2, "interval_start": 0,
+                               "interval_step": 0.2, "interval_max": 0.5},
+    broker_transport_options={
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+        # A message taken but not acked (worker gone without a trace) comes back after this.
+        "visibility_timeout": int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "3600")),
+    },
+    worker_hijack_root_logger=False,
+    worker_send_task_events=False,
+    timezone="UTC",
+)
+
+
+def build_chain(job_id: str, result: dict, steps: list[str]):
+    """The Celery chain for one job: one task per step, then assemble."""
+    sigs = []
+    for i, step in enumerate(steps):
+        args = (result, job_id) if i == 0 else (job_id,)
+        sigs.append(app.signature(step_task_name(step), args=args, immutable=False))
+    tail_args = (job_id,) if steps else (result, job_id)
+    sigs.append(app.signature(ASSEMBLE_TASK, args=tail_args))
+    return chain(*sigs)
+
+
+def enqueue(job_id: str, result: dict, steps: list[str]) -> None:
+    """Publish the job's chain; raises if the broker cannot take it."""
+    build_chain(job_id, result, steps).apply_async()

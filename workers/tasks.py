@@ -1,0 +1,141 @@
+"""Celery tasks: one per pipeline step, then ``assemble``; each updates the job record.
+
+A step task receives the result dict from the previous task, runs its layer on it with
+``workers.pipeline.run_step`` and hands it on. Outcomes:
+
+- the job was deleted, or is already finished (a redelivered message): do nothing and stop
+  the chain (``Ignore``);
+- ``PipelineError`` (input the pipeline cannot work on): the job fails with that message;
+  never retried, it would fail the same way;
+- soft time limit: the job fails with ``step-timeout``;
+- a transient fault (Redis connection/timeout while updating the record): retried with
+  exponential backoff, at most ``STEP_MAX_RETRIES`` times; the message is re-run from the
+  same input, which is safe because a step only writes into its own copy of the result;
+- anything else: the job fails with a generic ``step-failed`` problem (the traceback goes
+  to the worker log, never to the client) and the exception is re-raised for Celery's log.
+
+Engines are loaded once per worker process (``worker_process_init``), not per task.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+import redis
+from celery import signals
+from celery.exceptions import Ignore, SoftTimeLimitExceeded
+
+from service.problems import problem_dict
+from service.store import JobStore
+from workers.celery_app import ASSEMBLE_TASK, app, settings, step_task_name
+from workers.pipeline import STEPS, PipelineError, enrich, finish, run_step
+
+log = logging.getLogger("workers.tasks")
+
+TRANSIENT = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+MAX_RETRIES = int(os.environ.get("STEP_MAX_RETRIES", "3"))
+
+# Engine per step, as workers.pipeline.run_step takes them; None: each layer's default.
+ENGINES = ({"segmentation": settings.engine, "entities": settings.engine}
+           if settings.engine else None)
+
+# A short Arabic text that goes through every available layer at start-up.
+_WARM_TEXT = "قال الرئيس محمد في القاهرة إن العلاقات مع الأردن جيدة. وأضاف أن الزيارة مهمة."
+
+_store: JobStore | None = None
+
+
+def store() -> JobStore:
+    global _store
+    if _store is None:
+        _store = JobStore.from_settings(settings)
+    return _store
+
+
+@signals.worker_process_init.connect
+def warm_engines(**_kwargs) -> None:
+    """Load every available layer's engine in this worker process, once."""
+    global _store
+    _store = None  # a fresh connection pool per process
+    started = time.perf_counter()
+    try:
+        enrich({"text": _WARM_TEXT}, None, ENGINES)
+    except Exception:  # a broken layer must not stop the worker; its jobs will fail clearly
+        log.exception("engine warm-up failed")
+    else:
+        log.info("engines warm in %.0f ms", (time.perf_counter() - started) * 1000)
+
+
+def _retry_countdown(retries: int) -> float:
+    return min(2 ** retries, 30)
+
+
+def _fail(job_id: str, status: int, slug: str, detail: str, step: str | None) -> None:
+    store().fail(job_id, problem_dict(status, slug, detail, step=step))
+    log.info("job failed", extra={"job_id": job_id, "step": step, "problem": slug})
+
+
+def _run(task, job_id: str, step: str | None, work):
+    """Shared outcome handling for step and assemble tasks (see module docstring)."""
+    try:
+        return work()
+    except SoftTimeLimitExceeded:
+        _fail(job_id, 504, "step-timeout",
+              f"step {step or 'assemble'!r} took longer than its limit of "
+              f"{settings.step_soft_time_limit:g} s", step)
+        raise Ignore()
+    except PipelineError as exc:
+        _fail(job_id, 422, "invalid-input", str(exc), step)
+        raise Ignore()
+    except TRANSIENT as exc:
+        if task.request.retries < MAX_RETRIES:
+            raise task.retry(exc=exc, countdown=_retry_countdown(task.request.retries))
+        _fail(job_id, 503, "step-failed",
+              f"step {step or 'assemble'!r} failed: a dependency stayed unavailable", step)
+        raise
+    except (Ignore, task.MaxRetriesExceededError):
+        raise
+    except Exception:
+        log.exception("step raised", extra={"job_id": job_id, "step": step})
+        try:
+            _fail(job_id, 500, "step-failed",
+                  f"step {step or 'assemble'!r} failed unexpectedly", step)
+        except Exception:
+            log.exception("could not record the failure", extra={"job_id": job_id})
+        raise
+
+
+def _make_step_task(step: str):
+    @app.task(name=step_task_name(step), bind=True, acks_late=True,
+              reject_on_worker_lost=True)
+    def step_task(self, result: dict, job_id: str) -> dict:
+        def work():
+            if store().mark_running(job_id, step) != 1:
+                # Deleted, expired, or already finished: nothing to do, stop the chain.
+                raise Ignore()
+            # A retried message carries the result as this task left it: if the step
+            # already ran on it (a transient fault hit the record update), do not run it twice.
+            if step not in result["steps"]:
+                started = time.perf_counter()
+                run_step(step, result, ENGINES)
+                store().observe_step(step, time.perf_counter() - started)
+            store().step_done(job_id, list(result["steps"]))
+            return result
+
+        return _run(self, job_id, step, work)
+
+    return step_task
+
+
+STEP_TASKS = {step: _make_step_task(step) for step in STEPS}
+
+
+@app.task(name=ASSEMBLE_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
+def assemble(self, result: dict, job_id: str) -> None:
+    """Final touches (counts, internal keys removed) and the job's success."""
+    def work():
+        finish(result)
+        if store().succeed(job_id, result) == 1:
+            log.info("job succeeded", extra={"job_id": job_id})
+    return _run(self, job_id, None, work)
