@@ -25,6 +25,7 @@ _MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=T
 # "19 يونيو 2024", "19 شباط/فبراير 2024", "19 حزيران، 2024"
 _D_MONTH_Y = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_ALT})(?:\s*/\s*(?:{_MONTH_ALT}))?\s*[,،]?\s+(\d{{4}})\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::\d{2})?)?")
+_YMD = re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b")
 _DMY = re.compile(r"\b(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})\b")
 _TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\s*(ص|م|صباحا|مساء|مساءا|am|pm)?(?=\s|$|[^\w])")
 _DATE_WORDS = re.compile(
@@ -52,6 +53,11 @@ def parse_date(text: str) -> tuple[str | None, int]:
             if m:
                 day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
                 span = m.span()
+            else:
+                m = _YMD.search(norm)
+                if m:
+                    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+                    span = m.span()
     if span is None or not (1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= 2100):
         return None, len(words(norm))
     rest = norm[: span[0]] + " " + norm[span[1]:]
@@ -89,8 +95,20 @@ def similar(a_norm: str, b_norm: str) -> bool:
 # --- field extraction -------------------------------------------------------------------
 _OUTLET_PREFIX_RE = re.compile(r"^ل(?=(?:جريد|صحيف|مجل|موقع|وكال|قنا|شبك|بواب|اذاع))")
 _WIRE_RE = re.compile(r"^[^\s(]+(?:\s[^\s(]+)?\s*\(([^()]{2,25})\)\s*[-–—:]")
+_SLASHED_RE = re.compile(r"^[^/]{2,40}?/([\u0600-\u06ff][\u0600-\u06ff ]{1,25})/")
+_CITY_SLASH_RE = re.compile(r"^[\u0600-\u06ff]+\s*/\s*([\u0600-\u06ff][\u0600-\u06ff ]{1,25}?)\s*[-–—]")
 _AGENCY_RE = re.compile(r"^[\u0600-\u06ff]+(?:\s[\u0600-\u06ff]+)?\s*[-–—]\s*(واس|وام|قنا|كونا|بنا|سانا|وفا|ومع"
                         r"|واج|الاناضول|رويترز|ا ف ب|فرانس برس|د ب ا|شينخوا)\s*[:\-–—]")
+
+
+_TITLE_PREFIX_RE = re.compile(r"^[^\w\u0600-\u06ff\"«“(]*(?:(?:عاجل|خاص|حصري|فيديو|بالفيديو|بالصور|breaking)"
+                              r"\s*[|:：\-–—]\s*)?")
+
+
+def clean_title(text: str) -> str:
+    """Headline without a leading emoji or a 'عاجل |' / 'فيديو:' label."""
+    t = _TITLE_PREFIX_RE.sub("", text.strip(), count=1).strip()
+    return t or text.strip()
 
 
 def clean_source(payload: str) -> str:
@@ -119,8 +137,9 @@ def source_from_site_line(text: str) -> str:
 
 
 def wire_source(first_body: str) -> str | None:
-    """'لندن (رويترز) - ...' -> 'رويترز'; 'أبها - واس: ...' -> 'واس'."""
-    m = _WIRE_RE.match(first_body)
+    """'لندن (رويترز) - ...' -> 'رويترز'; 'أبها - واس: ...' -> 'واس';
+    'مسقط في 19 يونيو /العُمانية/ ...' -> 'العُمانية'; 'بغداد/ شفق نيوز- ...' -> 'شفق نيوز'."""
+    m = _WIRE_RE.match(first_body) or _SLASHED_RE.match(first_body) or _CITY_SLASH_RE.match(first_body)
     if m:
         return m.group(1).strip()
     m = _AGENCY_RE.match(normalize(first_body))
@@ -172,7 +191,7 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
     found: dict = {"title": None, "source": None, "tags": [], "author": None, "published_at": None,
                    "related": [], "breadcrumb": []}
     if title_idx is not None:
-        found["title"] = lines[title_idx].text
+        found["title"] = clean_title(lines[title_idx].text)
     body_norm = " ".join(ln.norm for ln, lab in zip(lines, labels) if lab in ("body", "title"))
     related: list[str] = []
     sources: dict[str, str] = {}

@@ -58,7 +58,8 @@ _SHARE_RE = re.compile(r"^(?:طباعه|شارك|مشاركه|شاركوا|ان�
 _SOCIAL_RE = re.compile(r"فيسبوك|فيس بوك|تويتر|واتساب|واتس اب|تلغرام|تيليجرام|تليجرام|انستغرام|انستجرام"
                         r"|لينكد ?ان|يوتيوب|تيك توك|facebook|twitter|whatsapp|telegram|instagram"
                         r"|linkedin|youtube|tiktok|نسخ الرابط|البريد الالكتروني")
-_FOLLOW_RE = re.compile(r"^(?:تابعونا|تابعنا|تابعوا|follow us|(?:حمل|حملوا|نزل|نزلوا) تطبيق)")
+_FOLLOW_RE = re.compile(r"^(?:تابعونا|تابعنا|تابعوا|follow us|(?:حمل|حملوا|نزل|نزلوا) تطبيق)"
+                        r"|^تابع\s+(?:\S+\s+){1,3}(?:علي|عبر)\s")
 _COPYRIGHT_RE = re.compile(r"(?:جميع|كل) الحقوق محفوظه|حقوق (?:النشر|الطبع)|all rights reserved|©|copyright")
 _NEWSLETTER_RE = re.compile(r"^(?:اشترك|اشتركوا|اشتركي|سجل|للاشتراك|subscribe).*(?:نشر|بريد|newsletter)"
                             r"|النشره البريديه|newsletter")
@@ -67,7 +68,7 @@ _MOST_READ_RE = re.compile(r"^(?:ال)?اكثر (?:قراءه|مشاهده|تد�
 _RELATED_HEAD_RE = re.compile(
     r"^(?:(?:ال)?(?:مقالات|مواضيع|موضوعات|اخبار|روابط|قصص|تقارير)\s+(?:مشابهه|متعلقه|ذات صله|مرتبطه"
     r"|اخري|مقترحه|قد تهمك|ذات علاقه)|قد يعجبك(?: ايضا)?|قد يهمك(?: ايضا)?|ننصحك بقراءه|المزيد من الاخبار"
-    r"|(?:اقرا|طالع|شاهد) ايضا|اخترنا لك|اخبار اخري|related(?: articles| news)?)\s*[:：]?$")
+    r"|(?:اقرا|طالع|شاهد) ايضا|ذات صله|اخترنا لك|اخبار اخري|related(?: articles| news)?)\s*[:：]?$")
 _COMMENTS_RE = re.compile(r"^(?:ال)?تعليقات\b|^(?:اضف|اترك|اكتب)\s+(?:تعليق|تعليقا|تعليقك)")
 _BYLINE_RE = re.compile(
     r"^(?:(?:كتب|كتبت|بقلم|الكاتب|الكاتبه|بواسطه|by)(?:\s*[-–:：]+\s*|\s+)"
@@ -88,7 +89,7 @@ def _payload(text: str, marker_words: int) -> str:
         return body
     if marker_words > len(ws):
         return ""
-    return body[ws[marker_words - 1].end():].strip(" \t:：-–—|")
+    return body[ws[marker_words - 1].end():].strip(" \t:：-–—|.…")
 
 
 def _headline_payload(p: str) -> bool:
@@ -97,9 +98,14 @@ def _headline_payload(p: str) -> bool:
     return 0 < n <= 30 and not re.search(r"(?<!\.)\.\s*$", p)
 
 
+_LEAD_JUNK_RE = re.compile(r"^[^\w#(\u0600-\u06ff]+")
+_CAPTION_RE = re.compile(r"^(?:\(?(?:ال)?صوره\b|صوره ارشيفيه|ارشيفيه\b|\(?ارشيف\b|تصوير\b|photo\b|\(?getty)")
+
+
 def marker(line: Line) -> Mark | None:
     """What the line says about itself, or None. Pure function of the line."""
-    norm = strip_bullet(line.norm)
+    # leading emoji, pipes and arrows do not hide a marker ("📲 تابعونا على ...")
+    norm = _LEAD_JUNK_RE.sub("", strip_bullet(line.norm))
     n = line.n_words
     if not norm:
         return None
@@ -136,12 +142,14 @@ def marker(line: Line) -> Mark | None:
         return Mark("newsletter")
     if _NEWSLETTER_RE.search(norm) and n <= 20:
         return Mark("newsletter")
-    if _FOLLOW_RE.match(norm) and n <= 25:
+    if _FOLLOW_RE.match(norm) and n <= 25 and not (norm.startswith("تابع ") and (n > 10 or line.ends_sentence)):
         return Mark("follow_us")
     if _SHARE_RE.match(norm) and n <= 40 and not line.ends_sentence:
         return Mark("share_bar", _payload(line.text, 0))
     if len(_SOCIAL_RE.findall(norm)) >= 2 and n <= 14 and not line.ends_sentence:
         return Mark("share_bar")
+    if _CAPTION_RE.match(norm) and n <= 8 and not line.ends_sentence:
+        return Mark("caption")
     if _COMMENTS_RE.match(norm) and n <= 6:
         return Mark("comments")
     if _CREDIT_RE.match(norm) and n <= 25:
@@ -167,6 +175,7 @@ def marker(line: Line) -> Mark | None:
 
 def _initials(norm: str) -> bool:
     """Agency sign-off initials: "ع.ف", "ب ح/ع ش", "ي.ع/م.ب"."""
+    norm = re.sub(r"^/?[\u0621-\u064a ]{2,20}/\s+", "", norm) or "x"
     if len(norm) > 20 or not re.search(r"[/.]|^\S\S? \S\S?$", norm):
         return False
     parts = [p for p in re.split(r"[\s/.\-]+", norm) if p]
@@ -282,6 +291,11 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
             # a short name line above the headline is the site's masthead
             labels[i] = "site_name"
             site_names.append(normalize(_arabic_part(ln.text) or ln.text))
+            continue
+        if (title_idx is not None and i == first_prose - 1 and ln.headline_like and ln.n_words <= 8
+                and first_prose < n):
+            # a short label between the headline and the lead: the photo's caption
+            labels[i] = "caption"
             continue
         by = _site_byline(ln, site_names)
         if by is not None:
