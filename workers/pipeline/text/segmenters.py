@@ -20,6 +20,8 @@ from .normalize import normalise_word
 
 LAM, ALEF = "\u0644", "\u0627"
 LAMLAM = LAM + LAM
+YEH, ALEF_MAKSURA = "\u064A", "\u0649"
+FARSI_YEHS = "\u06CC\u06D0\u063D\u063E\u063F\u0620"
 
 
 def _pkg_version(dist: str) -> str:
@@ -101,11 +103,18 @@ class BuiltinSegmenter:
     def segment_words(self, words: list[str]) -> list[list[str]]:
         out = []
         seg = self._segment_norm
+        word_count = self._fastport.wordCount
         for word in words:
             norm, index = normalise_word(word)
             if not norm:
                 out.append([word])
                 continue
+            if norm[-1] == YEH and word[index[-1]] in FARSI_YEHS:
+                # A final Persian ی stands for Arabic ى as often as for ي (موسی = موسى):
+                # take the spelling the port's lexicon knows.
+                alt = norm[:-1] + ALEF_MAKSURA
+                if norm not in word_count and alt in word_count:
+                    norm = alt
             out.append(to_surface(word, norm, index, list(seg(norm))))
         return out
 
