@@ -244,6 +244,22 @@ def check():
 
 # -- helpers shared by the API tests ----------------------------------------------------------
 
+def e2e_steps() -> list[str]:
+    """Steps the end-to-end tests run: every available step, or ``E2E_STEPS=a,b`` while a
+    layer is still being built."""
+    from workers.pipeline import resolve_steps
+    raw = os.environ.get("E2E_STEPS")
+    return resolve_steps(raw.split(",") if raw else None)
+
+
+def article(text: str, **fields) -> dict:
+    """A request body; names the steps only when ``E2E_STEPS`` narrows them."""
+    body = {"text": text, **fields}
+    if os.environ.get("E2E_STEPS"):
+        body.setdefault("steps", e2e_steps())
+    return body
+
+
 def seed_texts() -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("*.txt"))}
 

@@ -72,17 +72,19 @@ app.conf.update(
 )
 
 
-def build_chain(job_id: str, result: dict, steps: list[str]):
+def build_chain(job_id: str, result: dict, steps: list[str], celery: Celery | None = None):
     """The Celery chain for one job: one task per step, then assemble."""
+    celery = celery or app
     sigs = []
     for i, step in enumerate(steps):
         args = (result, job_id) if i == 0 else (job_id,)
-        sigs.append(app.signature(step_task_name(step), args=args, immutable=False))
+        sigs.append(celery.signature(step_task_name(step), args=args))
     tail_args = (job_id,) if steps else (result, job_id)
-    sigs.append(app.signature(ASSEMBLE_TASK, args=tail_args))
+    sigs.append(celery.signature(ASSEMBLE_TASK, args=tail_args))
     return chain(*sigs)
 
 
-def enqueue(job_id: str, result: dict, steps: list[str]) -> None:
+def enqueue(job_id: str, result: dict, steps: list[str], celery: Celery | None = None,
+            **options) -> None:
     """Publish the job's chain; raises if the broker cannot take it."""
-    build_chain(job_id, result, steps).apply_async()
+    build_chain(job_id, result, steps, celery).apply_async(**options)
