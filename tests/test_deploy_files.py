@@ -1,0 +1,90 @@
+"""The Dockerfile and compose file, checked as far as this machine allows.
+
+There is no Docker engine here, so images are never built in tests. What can drift is
+checked: the compose file parses (and passes `docker-compose config` when that tool is
+installed), every queue the API can route to has a worker, the settings it passes are ones
+the code reads, Redis persists, and the image runs as a non-root user with a health check.
+"""
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+SERVICES = COMPOSE["services"]
+
+
+def _env_names_read_by_code() -> set[str]:
+    names = set()
+    for path in list((ROOT / "service").rglob("*.py")) + list((ROOT / "workers").rglob("*.py")):
+        src = path.read_text(encoding="utf-8")
+        names.update(re.findall(r"""environ(?:\.get)?\(\s*f?["']([A-Z_]+)""", src))
+        names.update(re.findall(r"""environ\[\s*["']([A-Z_]+)""", src))
+        names.update(re.findall(r"""_(?:int|float|bool|str)\(\s*["']([A-Z_]+)""", src))
+        if "CELERY_QUEUE_{" in src:
+            names.update(f"CELERY_QUEUE_{s}" for s in
+                         ("BOILERPLATE", "SEGMENTATION", "ENTITIES", "ASSEMBLE"))
+    return names
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
+def test_compose_file_passes_docker_compose_config():
+    proc = subprocess.run(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_redis_persists_and_is_health_checked():
+    redis = SERVICES["redis"]
+    assert "--appendonly" in redis["command"] and "yes" in redis["command"]
+    assert "healthcheck" in redis and redis.get("volumes")
+
+
+def test_api_runs_under_gunicorn_after_redis_is_healthy():
+    api = SERVICES["api"]
+    assert api["command"][0] == "gunicorn" and "service.wsgi:app" in api["command"]
+    assert api["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_every_routed_queue_has_a_worker():
+    env = SERVICES["api"]["environment"]
+    routed = {env.get("CELERY_DEFAULT_QUEUE", "enrich")}
+    routed |= {v for k, v in env.items() if k.startswith("CELERY_QUEUE_")}
+    served = set()
+    for svc in SERVICES.values():
+        cmd = svc.get("command") or []
+        if "worker" in cmd and "--queues" in cmd:
+            served |= set(cmd[cmd.index("--queues") + 1].split(","))
+    assert routed <= served, f"queues with no worker: {routed - served}"
+
+
+def test_compose_passes_only_settings_the_code_reads():
+    known = _env_names_read_by_code()
+    for name, svc in SERVICES.items():
+        for var in svc.get("environment") or {}:
+            assert var in known, f"{name}: {var} is not read anywhere in service/ or workers/"
+
+
+def test_image_runs_as_non_root_with_a_health_check_and_jars_baked_in():
+    assert re.search(r"^USER (?!root)\S+", DOCKERFILE, re.M)
+    assert re.search(r"^HEALTHCHECK ", DOCKERFILE, re.M)
+    assert "FARASA_BIN_DIR=/opt/farasa_bin" in DOCKERFILE
+    assert "pip install -r requirements.txt" in DOCKERFILE
+
+
+def test_requirements_are_pinned():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            assert "==" in line, f"unpinned requirement: {line}"
+
+
+def test_dockerignore_keeps_the_venv_and_git_out():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert ".git" in ignored and ".venv" in ignored
