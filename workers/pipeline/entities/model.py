@@ -1,0 +1,241 @@
+"""The builtin entity engine: the committed CRF over the text layer's tokens.
+
+Tagging runs sentence by sentence (long sentences in windows, so a 5,000-word line costs
+the same per word as short ones), then a document-level pass makes the tags consistent:
+a name tagged once is tagged in its other mentions. Spans never include a proclitic.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from . import features as F
+from .gazetteer import load as load_gazetteer
+from .normalise import loose, norm
+
+ROOT = Path(__file__).resolve().parents[3]
+MODEL_PATH = ROOT / "models" / "ner-crf.crfsuite"
+CARD_PATH = ROOT / "models" / "ner-crf.card.json"
+
+MAX_WINDOW = 120       # tokens per CRF call; longer runs are cut with overlap
+_OVERLAP = 20
+_NAME_KINDS = {"word", "latin", "number"}
+_PROCLITIC_LETTERS = set("وفبلكس")
+
+
+def decode_tags(tags: list[str]) -> list[str]:
+    """Repair BIO: an I- that does not continue a span of its type becomes B-."""
+    out = []
+    prev = "O"
+    for t in tags:
+        if t.startswith("I-") and prev[2:] != t[2:]:
+            t = "B-" + t[2:]
+        out.append(t)
+        prev = t
+    return out
+
+
+class CrfTagger:
+    """The committed model (models/ner-crf.crfsuite), loaded once per process."""
+
+    name = "builtin-crf"
+
+    def __init__(self, path: Path | str = MODEL_PATH):
+        import pycrfsuite
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"entity model not found: {self.path}")
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open(str(self.path))
+        self._lock = threading.Lock()  # a crfsuite Tagger is not safe across threads
+        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:12]
+        try:
+            card = json.loads(self.path.with_name(self.path.stem + ".card.json").read_text())
+            fs = card.get("features", {}).get("version", F.FEATURE_SET_VERSION)
+        except (OSError, ValueError):
+            fs = F.FEATURE_SET_VERSION
+        self.version = f"{self.path.name} sha256:{digest} ({fs})"
+        self.gaz = load_gazetteer()
+
+    def tag_sentence(self, sentence: list[tuple[str, list[str]]]) -> list[str]:
+        if not sentence:
+            return []
+        if len(sentence) <= MAX_WINDOW:
+            return decode_tags(self._tag(sentence))
+        # Windows with overlap; each window's middle is kept, so boundaries see context.
+        tags: list[str] = []
+        step = MAX_WINDOW - 2 * _OVERLAP
+        start = 0
+        while start < len(sentence):
+            lo = max(0, start - _OVERLAP)
+            hi = min(len(sentence), start + step + _OVERLAP)
+            window = self._tag(sentence[lo:hi])
+            tags.extend(window[start - lo: min(start + step, len(sentence)) - lo])
+            start += step
+        return decode_tags(tags)
+
+    def _tag(self, sentence):
+        xs = F.sentence_features(sentence, self.gaz)
+        with self._lock:
+            return self._tagger.tag(xs)
+
+
+_TAGGER: CrfTagger | None = None
+_TAGGER_LOCK = threading.Lock()
+
+
+def get_tagger() -> CrfTagger:
+    global _TAGGER
+    with _TAGGER_LOCK:
+        if _TAGGER is None:
+            _TAGGER = CrfTagger()
+        return _TAGGER
+
+
+def sentences_of(result: dict) -> list[list[int]]:
+    """Token indices of each sentence (tokens outside every sentence form their own)."""
+    tokens = result.get("tokens") or []
+    sents = result.get("sentences") or []
+    groups: list[list[int]] = []
+    si = 0
+    cur: list[int] = []
+    cur_sent = None
+    for i, tok in enumerate(tokens):
+        while si < len(sents) and sents[si]["end"] <= tok["start"]:
+            si += 1
+        in_sent = si if si < len(sents) and sents[si]["start"] <= tok["start"] else None
+        if cur and (in_sent != cur_sent or in_sent is None and _is_break(tokens, i)):
+            groups.append(cur)
+            cur = []
+        cur_sent = in_sent
+        cur.append(i)
+    if cur:
+        groups.append(cur)
+    return groups
+
+
+def _is_break(tokens, i) -> bool:
+    return tokens[i - 1]["text"] in ".!?؟\n"
+
+
+def proclitic_length(token: dict, gaz) -> int:
+    """How many leading characters of a name's first token are proclitics (و، ب، ل ...).
+
+    The text layer's segments say where the proclitics end; the shortest cut whose rest is a
+    known name (gazetteer, person cue) wins, so a segmenter slip such as وبيونج -> و+ب+يونج
+    does not eat a name's first letter.
+    """
+    segs = token.get("segments") or [token["text"]]
+    cut = 0
+    for s in segs[:-1]:
+        if s and norm(s) in F.PROCLITIC_SEGMENTS and set(norm(s)) <= _PROCLITIC_LETTERS:
+            cut += len(s)
+        else:
+            break
+    if cut == 0:
+        return 0
+    text = token["text"]
+    # ل+ال (للولايات): the article's lam is the surface's second lam; cut only the first.
+    cut = min(cut, len(text) - 1)
+    for k in range(0, cut):
+        rest = loose(text[k:])
+        bare = rest[2:] if rest.startswith("ال") else rest
+        if k and (rest in gaz.given or bare in gaz.given or (rest,) in gaz.names):
+            return k
+        if k == 0 and ((rest,) in gaz.names or rest in gaz.given):
+            return 0
+    return cut
+
+
+def tag_document(result: dict, tagger: CrfTagger | None = None) -> list[dict]:
+    """Entities of result (needs result["tokens"]): dicts text/start/end/type."""
+    tagger = tagger or get_tagger()
+    tokens = result.get("tokens") or []
+    text = result["document"]["text"]
+    tags = ["O"] * len(tokens)
+    for group in sentences_of(result):
+        sent = [(tokens[i]["text"], tokens[i].get("segments") or [tokens[i]["text"]]) for i in group]
+        for i, t in zip(group, tagger.tag_sentence(sent)):
+            tags[i] = t
+    tags = consistent_tags(tokens, tags, tagger.gaz)
+    entities = []
+    for s, e, typ in _spans(tags):
+        start = tokens[s]["start"] + proclitic_length(tokens[s], tagger.gaz)
+        end = tokens[e - 1]["end"]
+        if start >= end:
+            continue
+        entities.append({"text": text[start:end], "start": start, "end": end, "type": typ})
+    return entities
+
+
+def _spans(tags):
+    from .scoring import bio_spans
+    return bio_spans(tags)
+
+
+def _mention_key(tokens, s, e, gaz) -> tuple[str, ...]:
+    first = tokens[s]["text"][proclitic_length(tokens[s], gaz):]
+    return (loose(first), *(loose(tokens[k]["text"]) for k in range(s + 1, e)))
+
+
+def consistent_tags(tokens: list[dict], tags: list[str], gaz) -> list[str]:
+    """Document-level pass: a name tagged somewhere is tagged (with its majority type)
+    wherever else it occurs untagged; the first/last word of a multi-word person name
+    (كيم of كيم جونغ أون, رايدر of بات رايدر) is a person on its own later on."""
+    spans = _spans(tags)
+    votes: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+    for s, e, typ in spans:
+        key = _mention_key(tokens, s, e, gaz)
+        votes[key][typ] += 1
+        if typ == "PER" and e - s >= 2:
+            for k in (s, e - 1):
+                part = (_mention_key(tokens, k, k + 1, gaz) if k == s else (loose(tokens[k]["text"]),))
+                if len(part[0]) >= 3 and norm(tokens[k]["text"]) not in F.TRIGGERS:
+                    votes[part]["PER"] += 0  # known, but never outvotes a real tagging
+                    votes[part].setdefault("PER", 0)
+    if not votes:
+        return tags
+    out = list(tags)
+    # Majority type for each name tagged more than once with different types.
+    for s, e, typ in spans:
+        best = votes[_mention_key(tokens, s, e, gaz)].most_common(1)[0][0]
+        if best != typ:
+            for k in range(s, e):
+                out[k] = ("B-" if k == s else "I-") + best
+    by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for key in votes:
+        by_first[key[0]].append(key)
+    for keys in by_first.values():
+        keys.sort(key=len, reverse=True)
+    n = len(tokens)
+    i = 0
+    while i < n:
+        if out[i] != "O" or tokens[i].get("kind") not in _NAME_KINDS:
+            i += 1
+            continue
+        first_forms = {loose(tokens[i]["text"]): 0}
+        cut = proclitic_length(tokens[i], gaz)
+        if cut:
+            first_forms[loose(tokens[i]["text"][cut:])] = cut
+        matched = None
+        for form in first_forms:
+            for key in by_first.get(form, ()):
+                e = i + len(key)
+                if e <= n and all(out[k] == "O" for k in range(i, e)) and all(
+                        loose(tokens[i + m]["text"]) == key[m] for m in range(1, len(key))):
+                    matched = (key, e)
+                    break
+            if matched:
+                break
+        if matched:
+            key, e = matched
+            typ = votes[key].most_common(1)[0][0]
+            for k in range(i, e):
+                out[k] = ("B-" if k == i else "I-") + typ
+            i = e
+        else:
+            i += 1
+    return out
