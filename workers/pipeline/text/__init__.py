@@ -47,7 +47,9 @@ def get_segmenter(name: str | None = None):
 
 def analyse(text: str, engine=None) -> dict:
     """Sentences and tokens (with segments) of ``text``; offsets are code points."""
-    if not isinstance(text, str):
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", errors="replace")
+    elif not isinstance(text, str):
         text = "" if text is None else str(text)
     seg = engine if hasattr(engine, "segment_words") else get_segmenter(engine)
     toks = _tokens.tokenize(text)

@@ -55,6 +55,18 @@ _LOG_IN_GAZ = math.log(generalVariables.get("inGazList"))
 _LOG_NOT_IN_GAZ = math.log(1 - generalVariables.get("inGazList"))
 _AVG_STEM = generalVariables.get("averageStemLength")
 
+# Logarithms of the port's (small) probability tables, computed once: math.log of the
+# same float gives the same value, so scores stay identical.
+_LOG_PREFIX = {k: math.log(v) for k, v in probPrefixes.items()}
+_LOG_SUFFIX = {k: math.log(v) for k, v in probSuffixes.items()}
+_LOG_COND_PREFIX = {k: math.log(v) for k, v in probCondPrefixes.items()}
+_LOG_COND_SUFFIX = {k: math.log(v) for k, v in probCondSuffixes.items()}
+_LOG_PREFIX_SUFFIX = {k: {k2: math.log(v2) for k2, v2 in v.items()}
+                      for k, v in probPrefixSuffix.items()}
+_LOG_SUFFIX_PREFIX = {k: {k2: math.log(v2) for k2, v2 in v.items()}
+                      for k, v in probSuffixPrefix.items()}
+_LOG_TEMPLATE_COUNT = {k: math.log(v) for k, v in hmTemplateCount.items()}
+
 _SIN_START = re.compile("^[ينأت].*")
 _ALEFS = re.compile("[\u0623\u0622\u0625]")
 _HAMZA_WY = re.compile("[\u0624\u0626]")
@@ -265,40 +277,37 @@ def _sub_partitions(parts: tuple[str, ...], output: list[str], seen: set[str],
 
 @lru_cache(maxsize=CACHE_SIZE)
 def score_triple(prefix: str, stem: str, suffix: str) -> float:
-    """farasa.segmentation.scorePartition for stripped (prefix, stem, suffix)."""
+    """farasa.segmentation.scorePartition for stripped (prefix, stem, suffix).
+
+    Same features, same weights, same order of additions as the port (so the same
+    float), with table lookups done once and logarithms precomputed.
+    """
     M = _MAGIC
+    wc = wordCount
     score = 0
-    if prefix in probPrefixes:
-        score += M[0] * math.log(probPrefixes.get(prefix))
-    else:
-        score += M[0] * -10
-    if suffix in probSuffixes:
-        score += M[1] * math.log(probSuffixes.get(suffix))
-    else:
-        score += M[1] * -10
+    lp = _LOG_PREFIX.get(prefix)
+    score += M[0] * (lp if lp is not None else -10)
+    ls = _LOG_SUFFIX.get(suffix)
+    score += M[1] * (ls if ls is not None else -10)
     trimmedTemp = suffix.replace("+", "").replace(";", "").replace(",", "")
     altStem = ""
     if trimmedTemp.startswith('\u062A') and len(trimmedTemp) > 1:
         altStem = stem + '\u0629'
+    stem_count = wc.get(stem)
     stemWordCount = -10
-    if stem in wordCount:
-        stemWordCount = wordCount.get(stem)
-    elif len(altStem) > 1 and altStem in wordCount:
-        stemWordCount = wordCount.get(altStem)
+    if stem_count is not None:
+        stemWordCount = stem_count
+    elif len(altStem) > 1 and altStem in wc:
+        stemWordCount = wc[altStem]
     score += M[2] * stemWordCount
-    if prefix in probPrefixSuffix and suffix in probPrefixSuffix.get(prefix):
-        score += M[3] * math.log(probPrefixSuffix.get(prefix).get(suffix))
-    else:
-        score += M[3] * -20
-    if suffix in probSuffixPrefix and prefix in probSuffixPrefix.get(suffix):
-        score += M[4] * math.log(probSuffixPrefix.get(suffix).get(prefix))
-    else:
-        score += M[4] * -20
+    d = _LOG_PREFIX_SUFFIX.get(prefix)
+    v = d.get(suffix) if d is not None else None
+    score += M[3] * (v if v is not None else -20)
+    d = _LOG_SUFFIX_PREFIX.get(suffix)
+    v = d.get(prefix) if d is not None else None
+    score += M[4] * (v if v is not None else -20)
     template = fit_template(stem)
-    if template != "Y":
-        score += M[5] * _LOG_HAS_TEMPLATE
-    else:
-        score += M[5] * _LOG_NO_TEMPLATE
+    score += M[5] * (_LOG_HAS_TEMPLATE if template != "Y" else _LOG_NO_TEMPLATE)
     yaa_alef = stem.endswith('\u064A')
     stem_alef = stem[:-1] + '\u0649' if yaa_alef else None
     if stem in hmListMorph or (yaa_alef and stem_alef in hmListMorph):
@@ -309,61 +318,40 @@ def score_triple(prefix: str, stem: str, suffix: str) -> float:
         score += M[7] * _LOG_IN_GAZ
     else:
         score += M[7] * _LOG_NOT_IN_GAZ
-    if prefix in probCondPrefixes:
-        score += M[8] * math.log(probCondPrefixes.get(prefix))
-    else:
-        score += M[8] * -20
-    if suffix in probCondSuffixes:
-        score += M[9] * math.log(probCondSuffixes.get(suffix))
-    else:
-        score += M[9] * -20
-    stemPlusFirstSuffix = stem
-    if suffix.find("+", 1) > 0:
-        stemPlusFirstSuffix += suffix[1:suffix.find("+", 1)]
-    else:
-        stemPlusFirstSuffix += suffix
+    v = _LOG_COND_PREFIX.get(prefix)
+    score += M[8] * (v if v is not None else -20)
+    v = _LOG_COND_SUFFIX.get(suffix)
+    score += M[9] * (v if v is not None else -20)
+    cut = suffix.find("+", 1)
+    stemPlusFirstSuffix = stem + (suffix[1:cut] if cut > 0 else suffix)
     stemWordCount = -10
-    if stemPlusFirstSuffix in wordCount:
-        stemWordCount = wordCount.get(stemPlusFirstSuffix)
-    elif yaa_alef and stem_alef in wordCount:
-        stemWordCount = wordCount.get(stem_alef)
-    elif stemPlusFirstSuffix.endswith('\u062A') and stemPlusFirstSuffix[:-1] + '\u0629' in wordCount:
-        stemWordCount = wordCount.get(stemPlusFirstSuffix[:-1] + '\u0629')
+    v = wc.get(stemPlusFirstSuffix)
+    if v is not None:
+        stemWordCount = v
+    elif yaa_alef and stem_alef in wc:
+        stemWordCount = wc[stem_alef]
+    elif stemPlusFirstSuffix.endswith('\u062A') and stemPlusFirstSuffix[:-1] + '\u0629' in wc:
+        stemWordCount = wc[stemPlusFirstSuffix[:-1] + '\u0629']
     score += M[10] * stemWordCount
-    if template in hmTemplateCount:
-        score += M[11] * math.log(hmTemplateCount.get(template))
-    else:
-        score += M[11] * -10
+    v = _LOG_TEMPLATE_COUNT.get(template)
+    score += M[11] * (v if v is not None else -10)
     score += M[12] * math.log(abs(len(stem) - _AVG_STEM))
     if stem in hmAraLexCom:
-        if stem in wordCount:
-            score += M[13] * wordCount.get(stem)
-        else:
-            score += M[13] * -10
+        score += M[13] * (stem_count if stem_count is not None else -10)
     elif yaa_alef and stem_alef in hmAraLexCom:
-        if stem_alef in wordCount:
-            score += M[13] * wordCount.get(stem_alef)
-        else:
-            score += M[13] * -10
+        v = wc.get(stem_alef)
+        score += M[13] * (v if v is not None else -10)
     elif len(altStem.strip()) > 0 and altStem in hmAraLexCom:
-        if altStem in wordCount:
-            score += M[13] * wordCount.get(altStem)
-        else:
-            score += M[13] * -10
+        v = wc.get(altStem)
+        score += M[13] * (v if v is not None else -10)
     else:
         score += M[13] * -20
     if stem in hmBuck or (yaa_alef and stem_alef in hmBuck):
         score += M[14]
     else:
         score += -1 * M[14]
-    if stem in hmLocations:
-        score += M[15]
-    else:
-        score += -1 * M[15]
-    if stem in hmPeople:
-        score += M[16]
-    else:
-        score += -1 * M[16]
+    score += M[15] if stem in hmLocations else -1 * M[15]
+    score += M[16] if stem in hmPeople else -1 * M[16]
     if stem in hmStop or (yaa_alef and stem_alef in hmStop):
         score += M[17]
     else:

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import logging
 import os
 from pathlib import Path
 
 from .normalize import normalise_word
+
+log = logging.getLogger(__name__)
 
 LAM, ALEF = "\u0644", "\u0627"
 LAMLAM = LAM + LAM
@@ -115,7 +118,12 @@ class BuiltinSegmenter:
                 alt = norm[:-1] + ALEF_MAKSURA
                 if norm not in word_count and alt in word_count:
                     norm = alt
-            out.append(to_surface(word, norm, index, list(seg(norm))))
+            try:
+                segs = list(seg(norm))
+            except Exception:  # noqa: BLE001 - a bug on one word must not fail the article
+                log.exception("segmenting %r failed; kept whole", norm[:50])
+                segs = [norm]
+            out.append(to_surface(word, norm, index, segs))
         return out
 
 
