@@ -27,7 +27,8 @@ import pycrfsuite
 
 from workers.pipeline.entities import features as F
 from workers.pipeline.entities.gazetteer import DATA as GAZETTEER_FILE
-from workers.pipeline.entities.model import decode_tags
+from workers.pipeline.entities.gazetteer import load as load_gazetteer
+from workers.pipeline.entities.model import decode_tags, gazetteer_repair
 from workers.pipeline.entities.scoring import bio_spans, score
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,9 +97,9 @@ def evaluate(model_path: Path, xs, sents, postprocess=True) -> dict:
     tagger.open(str(model_path))
     gold, pred = [], []
     for x, s in zip(xs, sents):
-        tags = tagger.tag(x)
+        tags = decode_tags(tagger.tag(x))
         if postprocess:
-            tags = decode_tags(tags)
+            tags = gazetteer_repair([w for w, _ in s], tags, load_gazetteer())
         gold.append(set(bio_spans([t for _, t in s])))
         pred.append(set(bio_spans(tags)))
     tagger.close()

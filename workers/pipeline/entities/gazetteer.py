@@ -26,6 +26,7 @@ class Gazetteer:
     entry: dict[tuple[str, ...], int] = field(default_factory=dict)        # loose seq -> entry id
     canonical: list[str] = field(default_factory=list)                     # entry id -> canonical
     given: set[str] = field(default_factory=set)        # loose tokens that mark a person
+    first_words: set[str] = field(default_factory=set)  # loose first words of all names
     single_loc: set[str] = field(default_factory=set)   # one-word place names (for nisba cues)
     max_len: int = 1
 
@@ -87,6 +88,7 @@ def load(path: str | None = None) -> Gazetteer:
         for form in forms:
             key = tuple(loose(w) for w in form.split())
             gaz.names.setdefault(key, set()).add(kind)
+            gaz.first_words.add(key[0])
             gaz.entry.setdefault(key, eid)
             gaz.max_len = max(gaz.max_len, len(key))
             if kind == "LOC" and len(key) == 1:

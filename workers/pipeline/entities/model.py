@@ -38,6 +38,42 @@ def decode_tags(tags: list[str]) -> list[str]:
     return out
 
 
+def gazetteer_repair(words: list[str], tags: list[str], gaz, *, fill: bool = False) -> list[str]:
+    """Make the CRF's spans agree with whole gazetteer names of one type.
+
+    * two or more predicted spans lying inside one gazetteer name (جمهورية كوريا |
+      الشعبية الديمقراطية) become that one name (a single span is left alone: ANERcorp
+      tags حماس in حركة حماس, and so does the CRF);
+    * a predicted span exactly tiled by two or more gazetteer names (البنتاغون موسكو) is
+      split into them;
+    * with ``fill``, a gazetteer name the CRF left untagged is tagged.
+    """
+    from .scoring import bio_spans
+    matches = [(s, e, next(iter(t))) for s, e, t in gaz.match(words) if len(t) == 1]
+    if not matches:
+        return tags
+    spans = bio_spans(tags)
+    out = list(tags)
+
+    def put(s, e, t):
+        for k in range(s, e):
+            out[k] = ("B-" if k == s else "I-") + t
+
+    for a, b, _ in spans:
+        inside = [m for m in matches if m[0] >= a and m[1] <= b]
+        if len(inside) >= 2 and sum(e - s for s, e, _ in inside) == b - a:
+            for s, e, t in inside:
+                put(s, e, t)
+    spans = bio_spans(out)
+    for s, e, t in matches:
+        over = [(a, b, ty) for a, b, ty in spans if a < e and s < b]
+        if len(over) > 1 and all(a >= s and b <= e for a, b, _ in over):
+            put(s, e, t)
+        elif not over and fill:
+            put(s, e, t)
+    return out
+
+
 class CrfTagger:
     """The committed model (models/ner-crf.crfsuite), loaded once per process."""
 
@@ -63,6 +99,9 @@ class CrfTagger:
     def tag_sentence(self, sentence: list[tuple[str, list[str]]]) -> list[str]:
         if not sentence:
             return []
+        return gazetteer_repair([w for w, _ in sentence], self._tag_crf(sentence), self.gaz)
+
+    def _tag_crf(self, sentence):
         if len(sentence) <= MAX_WINDOW:
             return decode_tags(self._tag(sentence))
         # Windows with overlap; each window's middle is kept, so boundaries see context.
@@ -121,13 +160,8 @@ def _is_break(tokens, i) -> bool:
     return tokens[i - 1]["text"] in ".!?؟\n"
 
 
-def proclitic_length(token: dict, gaz) -> int:
-    """How many leading characters of a name's first token are proclitics (و، ب، ل ...).
-
-    The text layer's segments say where the proclitics end; the shortest cut whose rest is a
-    known name (gazetteer, person cue) wins, so a segmenter slip such as وبيونج -> و+ب+يونج
-    does not eat a name's first letter.
-    """
+def segment_cut(token: dict) -> int:
+    """Length of the proclitic segments (و، ف، ب، ل، ك، س) the text layer found on a token."""
     segs = token.get("segments") or [token["text"]]
     cut = 0
     for s in segs[:-1]:
@@ -135,18 +169,26 @@ def proclitic_length(token: dict, gaz) -> int:
             cut += len(s)
         else:
             break
-    if cut == 0:
+    # ل+ال (للولايات): the article's lam is the surface's second lam; cut only the first.
+    return min(cut, len(token["text"]) - 1)
+
+
+def proclitic_length(token: dict, gaz, known: set[str] = frozenset()) -> int:
+    """How many leading characters of a name's first token are proclitics (و، ب، ل ...).
+
+    The text layer's segments say where the proclitics end; but the shortest cut whose
+    rest is a known name word (a gazetteer name's first word, a person cue, or the first
+    word of a mention elsewhere in the document written without proclitic) wins, so a
+    segmenter slip such as وبيونج -> و+ب+يونج does not eat a name's first letter.
+    """
+    cut = segment_cut(token)
+    if cut <= 0:
         return 0
     text = token["text"]
-    # ل+ال (للولايات): the article's lam is the surface's second lam; cut only the first.
-    cut = min(cut, len(text) - 1)
     for k in range(0, cut):
         rest = loose(text[k:])
-        bare = rest[2:] if rest.startswith("ال") else rest
-        if k and (rest in gaz.given or bare in gaz.given or (rest,) in gaz.names):
+        if rest in gaz.first_words or rest in gaz.given or rest in known:
             return k
-        if k == 0 and ((rest,) in gaz.names or rest in gaz.given):
-            return 0
     return cut
 
 
@@ -161,9 +203,11 @@ def tag_document(result: dict, tagger: CrfTagger | None = None) -> list[dict]:
         for i, t in zip(group, tagger.tag_sentence(sent)):
             tags[i] = t
     tags = consistent_tags(tokens, tags, tagger.gaz)
+    spans = _spans(tags)
+    known = {loose(tokens[s]["text"]) for s, _, _ in spans if segment_cut(tokens[s]) == 0}
     entities = []
-    for s, e, typ in _spans(tags):
-        start = tokens[s]["start"] + proclitic_length(tokens[s], tagger.gaz)
+    for s, e, typ in spans:
+        start = tokens[s]["start"] + proclitic_length(tokens[s], tagger.gaz, known)
         end = tokens[e - 1]["end"]
         if start >= end:
             continue
