@@ -44,7 +44,11 @@ def extract(html: str) -> tuple[str, dict]:
     try:
         import trafilatura
         doc = trafilatura.bare_extraction(html, include_comments=False, include_tables=True,
-                                          with_metadata=True, favor_recall=True, deduplicate=False)
+                                          with_metadata=True, favor_recall=True, deduplicate=False,
+                                          # dates from the page's markup only: a guessed date (a
+                                          # footer's copyright year) is worse than none
+                                          date_extraction_params={"extensive_search": False,
+                                                                  "original_date": True})
         if doc is not None:
             d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
             text = d.get("text") or ""

@@ -279,7 +279,7 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
             if mk.kind == "site_name":
                 site_names.append(normalize(_arabic_part(ln.text) or ln.text))
             continue
-        if is_known_title(ln) or (title_idx is None and not known and ln.headline_like
+        if is_known_title(ln) or (title_idx is None and ln.headline_like
                                   and ln.n_words >= 3 and not site_like(ln)):
             if title_idx is None:
                 title_idx = i

@@ -1,0 +1,200 @@
+"""Boilerplate layer against the hand-checked gold (seeds, dev set), plus its rules one by one.
+
+The gold files were written line by line before the rules (seeds/*.gold.json,
+devset/*.gold.json); these tests hold the rules to them.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.bench_boilerplate import CORPORA, load_corpus, ours, score
+from workers.pipeline.boilerplate import clean
+from workers.pipeline.boilerplate.lines import split_lines
+from workers.pipeline.boilerplate.metadata import parse_date, split_tags
+from workers.pipeline.boilerplate.rules import marker
+
+SEEDS = load_corpus(CORPORA["seeds"])
+DEV = load_corpus(CORPORA["devset"])
+
+
+def test_gold_files_cover_every_nonblank_line():
+    for corpus in (SEEDS, DEV):
+        for name, text, gold in corpus:
+            physical = text.split("\n")
+            want = {n for n, line in enumerate(physical, 1) if line.strip()}
+            assert {g["line"] for g in gold["lines"]} == want, name
+            for g in gold["lines"]:
+                assert physical[g["line"] - 1].strip() == g["text"], (name, g["line"])
+    assert len(SEEDS) == 5 and len(DEV) >= 12
+
+
+def test_seeds_body_f1_and_no_body_line_lost():
+    s = score(SEEDS, ours)
+    assert s["fn"] == 0, s["errors"]
+    assert s["F1"] >= 0.99, s["errors"]
+
+
+@pytest.mark.parametrize("name,text,gold", SEEDS, ids=[n for n, _, _ in SEEDS])
+def test_seed_every_line_has_its_gold_kind(name, text, gold):
+    c = clean(text)
+    got = {ln.number: lab for ln, (_, _, lab) in zip(split_lines(text), c.labels)}
+    wrong = [(g["line"], g["label"], got[g["line"]]) for g in gold["lines"] if got[g["line"]] != g["label"]]
+    assert not wrong
+
+
+@pytest.mark.parametrize("name,text,gold", SEEDS + DEV, ids=[n for n, _, _ in SEEDS + DEV])
+def test_fields_match_gold(name, text, gold):
+    found = clean(text).found
+    for field in ("title", "source", "tags", "author", "published_at", "breadcrumb", "related"):
+        assert (found[field] or None) == (gold[field] or None), field
+
+
+def test_devset_body_f1():
+    s = score(DEV, ours)
+    assert s["F1"] >= 0.97, s["errors"]
+
+
+def test_keep_all_baseline_is_far_below_ours():
+    # the bench's point: the seeds are not trivially clean
+    from bench.bench_boilerplate import keep_all
+    assert score(SEEDS, keep_all)["F1"] < 0.8
+
+
+@pytest.mark.parametrize("name,text,gold", SEEDS + DEV, ids=[n for n, _, _ in SEEDS + DEV])
+def test_offsets_point_into_input_and_body(name, text, gold):
+    c = clean(text)
+    for b in c.blocks:
+        assert text[b["start"]:b["end"]] == b["text"]
+        assert b["kind"] != "body"
+    for k in c.kept:
+        seg = text[k["start"]:k["end"]]
+        assert c.text[k["at"]:k["at"] + len(seg)] == seg
+    # every non-blank line is either kept or inside exactly one block
+    for ln in split_lines(text):
+        inside = [b for b in c.blocks if b["start"] <= ln.start and ln.end <= b["end"]]
+        kept = [k for k in c.kept if k["start"] == ln.start]
+        assert len(inside) + len(kept) == 1, (name, ln.number)
+
+
+# --- markers: phrases other outlets use, and body that merely contains them ----------------
+def _kind(line: str) -> str | None:
+    mk = marker(split_lines(line)[0])
+    return mk.kind if mk else None
+
+
+@pytest.mark.parametrize("line,kind", [
+    ("اقرأ أيضا: ارتفاع أسعار الذهب في السوق المحلية", "read_also"),
+    ("طالع أيضًا: الحكومة تعلن موعد صرف الرواتب", "read_also"),
+    ("شاهد أيضا: لحظة انهيار مبنى في الإسكندرية", "read_also"),
+    ("للمزيد: تفاصيل خطة الحكومة الجديدة للنقل", "read_also"),
+    ("اقرأ أيضًا.. ترتيب الدوري بعد الجولة العاشرة", "read_also"),
+    ("مواضيع متعلقة", "related_list"),
+    ("روابط ذات صلة", "related_list"),
+    ("الأكثر قراءة", "most_read"),
+    ("شارك عبر فيسبوك تويتر واتساب", "share_bar"),
+    ("تابعونا على فيسبوك وتويتر", "follow_us"),
+    ("تابع القبس على Google News", "follow_us"),
+    ("جميع الحقوق محفوظة © 2024", "copyright"),
+    ("اشترك في النشرة البريدية ليصلك كل جديد", "newsletter"),
+    ("#مصر #الاقتصاد #البورصة", "tags"),
+    ("الوسوم: اقتصاد، بورصة، استثمار", "tags"),
+    ("المصدر: وكالات", "source"),
+    ("الرئيسية » أخبار » سياسة", "breadcrumb"),
+    ("كتب: أحمد سمير", "byline"),
+    ("الخميس 12 سبتمبر 2024 - 09:15 ص", "dateline"),
+    ("www.example-news.com", "site_name"),
+    ("ب ح/ع ش", "signoff"),
+    ("يستخدم موقعنا ملفات تعريف الارتباط لتحسين تجربتك", "cookie_notice"),
+])
+def test_marker_phrases(line, kind):
+    assert _kind(line) == kind
+
+
+@pytest.mark.parametrize("line", [
+    "وقال المصدر إن المفاوضات ستستأنف الأسبوع المقبل في القاهرة بحضور الوفود كافة.",
+    "المصدر نفسه أوضح أن عدد الرخص ارتفع بنسبة عشرين في المئة خلال العام الماضي.",
+    "اقرأ لنا الفاتورة يا بني، قالت السيدة لابنها أمام المخبز قبل أن تعيد الخبز إلى الرف.",
+    "«اقرأ» هو اسم المبادرة التي أطلقتها الوزارة لتشجيع القراءة بين طلاب المدارس الابتدائية.",
+    "وتابع أن الحكومة ستعلن خطتها الجديدة للنقل العام خلال أيام.",
+    "كتب الرئيس على منصة إكس أن بلاده لن تتراجع عن قرارها مهما كانت الضغوط الخارجية.",
+    "وشارك في الاجتماع وزراء الخارجية والدفاع والداخلية، إلى جانب رئيس الأركان.",
+])
+def test_body_sentences_with_marker_words_are_not_markers(line):
+    assert _kind(line) is None
+
+
+def test_body_sentence_with_marker_words_survives_in_an_article():
+    text = ("وزير المالية يعلن موازنة العام المقبل\n\n"
+            "أعلن وزير المالية اليوم مشروع موازنة العام المقبل، مؤكدا أنها تتضمن زيادة في الإنفاق على الصحة والتعليم.\n\n"
+            "وقال المصدر إن الحكومة ستعرض المشروع على البرلمان الأسبوع المقبل لمناقشته وإقراره.\n\n"
+            "اقرأ التقرير الكامل للموازنة وستجد أن بند الأجور ارتفع بنسبة كبيرة مقارنة بالعام الماضي، قال النائب.\n\n"
+            "المصدر: وكالات\n")
+    c = clean(text)
+    assert "وقال المصدر إن" in c.text and "اقرأ التقرير الكامل" in c.text
+    assert c.found["source"] == "وكالات"
+    assert c.found["title"] == "وزير المالية يعلن موازنة العام المقبل"
+
+
+def test_read_also_mid_article_keeps_the_article_going():
+    text = ("أعلنت الحكومة خطة جديدة لدعم المزارعين تشمل قروضا ميسرة وأسمدة بأسعار مخفضة خلال الموسم المقبل.\n"
+            "اقرأ أيضا:\n"
+            "ارتفاع أسعار الذهب في الأسواق المحلية\n"
+            "وأضاف الوزير أن الخطة ستبدأ الشهر المقبل وتشمل أكثر من مليون مزارع في جميع المحافظات.\n")
+    c = clean(text)
+    assert c.text.count("\n") == 1 and "وأضاف الوزير" in c.text
+    assert c.found["related"] == ["ارتفاع أسعار الذهب في الأسواق المحلية"]
+
+
+def test_numbered_headline_list_after_the_article_is_related():
+    text = ("أعلنت الحكومة خطة جديدة لدعم المزارعين تشمل قروضا ميسرة وأسمدة بأسعار مخفضة خلال الموسم المقبل.\n"
+            "وأضاف الوزير أن الخطة ستبدأ الشهر المقبل وتشمل أكثر من مليون مزارع في جميع المحافظات.\n"
+            "1. ارتفاع أسعار الذهب في الأسواق المحلية\n"
+            "2. الأرصاد تحذر من موجة حارة نهاية الأسبوع\n"
+            "3. موعد امتحانات الثانوية العامة\n")
+    c = clean(text)
+    assert c.text.count("\n") == 1
+    assert len(c.found["related"]) == 3
+
+
+def test_numbered_list_of_measures_inside_the_body_stays():
+    text = ("أعلنت الوزارة حزمة إجراءات لمواجهة موجة الحر التي تضرب البلاد منذ أسبوع.\n"
+            "وتشمل الإجراءات ما يلي:\n"
+            "1. تمديد ساعات عمل أقسام الطوارئ.\n"
+            "2. توزيع المياه مجانا في المحطات.\n"
+            "ودعت الوزارة المواطنين إلى البقاء في المنازل قدر الإمكان.\n")
+    assert clean(text).text == text.strip()
+
+
+# --- metadata ------------------------------------------------------------------------------
+@pytest.mark.parametrize("line,iso", [
+    ("الأربعاء، 19 يونيو 2024 02:15 م", "2024-06-19T14:15"),
+    ("الأربعاء 19 حزيران 2024", "2024-06-19"),
+    ("الأربعاء 18 شتنبر 2024 - 10:30", "2024-09-18T10:30"),
+    ("02 جويلية 2024", "2024-07-02"),
+    ("14/02/2024 09:05", "2024-02-14T09:05"),
+    ("نشر في: 2024/06/19", "2024-06-19"),
+    ("تاريخ النشر: ١٢ مارس ٢٠٢٤", "2024-03-12"),
+    ("2024-06-19T08:00:00", "2024-06-19T08:00"),
+])
+def test_parse_date(line, iso):
+    assert parse_date(line)[0] == iso
+
+
+def test_date_inside_a_sentence_is_not_a_dateline():
+    assert _kind("وقال الوزير إن الاتفاق الموقع في 19 يونيو 2024 سيدخل حيز التنفيذ العام المقبل.") is None
+
+
+def test_undelimited_tags_are_cut_at_phrases_the_article_uses():
+    ref = "التقى فلاديمير بوتين الزعيم كيم جونغ أون في بيونغ يانغ وناقشا علاقات كوريا الشمالية"
+    from workers.pipeline.boilerplate.lines import normalize
+    tags = split_tags("روسيا فلاديمير بوتين كوريا الشمالية بیونغ یانغ", normalize(ref))
+    assert tags == ["روسيا", "فلاديمير بوتين", "كوريا الشمالية", "بيونغ يانغ"]
+
+
+def test_gold_json_is_valid_utf8_json():
+    for folder in CORPORA.values():
+        for p in Path(folder).glob("*.gold.json"):
+            json.loads(p.read_text(encoding="utf-8"))
