@@ -198,3 +198,32 @@ def test_gold_json_is_valid_utf8_json():
     for folder in CORPORA.values():
         for p in Path(folder).glob("*.gold.json"):
             json.loads(p.read_text(encoding="utf-8"))
+
+
+def test_bulleted_points_with_text_after_them_stay_body():
+    text = ("أقر البرلمان اتفاق التهدئة بعد نقاش استمر ساعات طويلة بين الكتل السياسية المختلفة.\n"
+            "أبرز بنود الاتفاق\n"
+            "- وقف إطلاق النار في جميع المناطق\n"
+            "- تبادل الأسرى على مرحلتين\n"
+            "- فتح المعابر أمام المساعدات الإنسانية\n"
+            "وقال رئيس البرلمان إن الاتفاق خطوة أولى نحو سلام دائم في المنطقة.\n")
+    assert clean(text).text == text.strip()
+
+
+def test_share_buttons_between_paragraphs_do_not_end_the_article():
+    text = ("أعلنت الحكومة خطة جديدة لدعم المزارعين تشمل قروضا ميسرة وأسمدة بأسعار مخفضة خلال الموسم المقبل.\n"
+            "شارك فيسبوك تويتر واتساب\n"
+            "تفاصيل الخطة\n"
+            "تشمل الخطة توزيع بذور محسنة على صغار المزارعين في المحافظات الجنوبية قبل بداية موسم الزراعة.\n")
+    c = clean(text)
+    assert "تفاصيل الخطة" in c.text and "تشمل الخطة" in c.text
+    assert [b["kind"] for b in c.blocks] == ["share_bar"]
+
+
+def test_short_label_above_the_headline_is_not_taken_for_the_outlet():
+    text = ("عاجل\n"
+            "الحكومة تعلن خطة جديدة لدعم المزارعين\n"
+            "أعلنت الحكومة خطة جديدة لدعم المزارعين تشمل قروضا ميسرة وأسمدة بأسعار مخفضة خلال الموسم المقبل.\n")
+    c = clean(text)
+    assert c.found["source"] is None and c.found["title"] == "الحكومة تعلن خطة جديدة لدعم المزارعين"
+    assert [b["kind"] for b in c.blocks] == ["section", "title"]

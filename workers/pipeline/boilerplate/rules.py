@@ -29,8 +29,8 @@ from .metadata import parse_date, similar
 BODY = "body"
 
 # Kinds after which the article proper is over (what follows is page furniture).
-_END_KINDS = {"source", "tags", "share_bar", "copyright", "signoff", "comments", "related_list",
-              "most_read"}
+# (Share bars are not among them: some pages put one between paragraphs.)
+_END_KINDS = {"source", "tags", "copyright", "signoff", "comments", "related_list", "most_read"}
 # Kinds that end a pasted-in appended article (the page's own furniture resumes).
 _PAGE_KINDS = {"related_list", "most_read", "copyright", "cookie_notice", "newsletter", "comments",
                "follow_us"}
@@ -287,10 +287,15 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
             else:
                 labels[i] = "duplicate_title"
             continue
-        if site_like(ln) or (title_idx is None and ln.n_words <= 3 and not ln.ends_colon):
-            # a short name line above the headline is the site's masthead
+        if site_like(ln) or (title_idx is None and ln.n_words <= 3 and not ln.ends_colon
+                             and _repeated_in_boilerplate(ln, lines, marks)):
+            # a name line above the headline that the page repeats (copyright, source): masthead
             labels[i] = "site_name"
             site_names.append(normalize(_arabic_part(ln.text) or ln.text))
+            continue
+        if title_idx is None and ln.n_words <= 3 and not ln.ends_colon:
+            # a short label above the headline ("عاجل", "سياسة"): the section or a kicker
+            labels[i] = "section"
             continue
         if (title_idx is not None and i == first_prose - 1 and ln.headline_like and ln.n_words <= 8
                 and first_prose < n):
@@ -350,7 +355,8 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
                 labels[i] = BODY
             elif ln.headline_like or ln.bullet:
                 j = _item_run(lines, marks, i)
-                if j == i + 1 and j < n and marks[j] is None and lines[j].prose:
+                if (j == i + 1 and j < n and marks[j] is None and lines[j].prose
+                        and _appended_starts(state, ln, lines[j])):
                     # a headline then paragraphs, after the article ended: another article
                     labels[i] = "appended_article"
                     state = "appended"
@@ -370,8 +376,10 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
             j = _item_run(lines, marks, i)
             prev = lines[i - 1] if i > 0 else None
             bullets = sum(lines[k].bullet for k in range(i, j))
-            if bullets >= 2 and not (prev is not None and prev.ends_colon):
-                # a bare list of headlines inside the text: links, not content
+            more_text = any(marks[k] is None and lines[k].prose for k in range(j, n))
+            if bullets >= 2 and not (prev is not None and prev.ends_colon) and not more_text:
+                # a bare list of headlines closing the text: links, not content (a list with
+                # paragraphs after it is the article's own list of points)
                 for k in range(i, j):
                     labels[k] = "related_list"
                 i = j
@@ -382,11 +390,17 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
 
 
 def _appended_starts(state: str, headline: Line, lead: Line) -> bool:
+    if _CONTINUATION_RE.match(lead.norm):
+        return False        # "وأضاف ...": the same article goes on after a subheading or link
     if state == "tail":
         return True
-    if _CONTINUATION_RE.match(lead.norm):
-        return False
     return echoes(headline, lead)
+
+
+def _repeated_in_boilerplate(line: Line, lines: list[Line], marks: list[Mark | None]) -> bool:
+    key = f" {line.norm} "
+    return any(mk is not None and key in f" {other.norm} " for other, mk in zip(lines, marks)
+               if other is not line)
 
 
 def _arabic_part(text: str) -> str:
