@@ -31,6 +31,11 @@ def test_html_page_around_seed_000_gives_the_plain_text_body():
     assert doc["title"] == from_text["document"]["title"]
     assert doc["source"] == "رؤيا الأخباري"
     assert doc["published_at"].startswith("2024-06-19")
+    # breadcrumb, related links and tags come from the page markup (nav, aside, rel="tag")
+    gold = json.loads((ROOT / "seeds" / "000_057c1d3d53202a94.gold.json").read_text(encoding="utf-8"))
+    assert doc["breadcrumb"] == ["الرئيسية", "عربي ودولي"]
+    assert doc["related"] == gold["related"]
+    assert doc["tags"] == gold["tags"]
     assert "_html" not in from_html
     bp = from_html["boilerplate"]
     # offsets of an HTML input refer to the extracted text, which is returned with them

@@ -17,7 +17,7 @@ from . import html as _html
 from . import language as _language
 from . import metadata as _metadata
 from . import rules as _rules
-from .lines import split_lines
+from .lines import display_fold, split_lines
 
 ENGINE = {"name": "builtin-rules", "version": "1.0"}
 _FIELDS = ("title", "source", "author", "published_at")
@@ -106,8 +106,7 @@ def apply(result: dict, engine: str | None = None) -> None:
     # Precedence, per field: what the client sent, then the page's HTML metadata, then what
     # the boilerplate lines say. What the text said is kept in boilerplate.found either way.
     html_fields = {"title": html_meta.get("title"), "source": html_meta.get("sitename"),
-                   "author": html_meta.get("author"), "published_at": html_meta.get("date"),
-                   "tags": html_meta.get("tags")}
+                   "author": html_meta.get("author"), "published_at": html_meta.get("date")}
     for key in _FIELDS:
         value = given.get(key) if key != "author" else None
         value = value or html_fields.get(key) or c.found.get(key)
@@ -115,8 +114,11 @@ def apply(result: dict, engine: str | None = None) -> None:
             doc[key] = value
         else:
             doc.pop(key, None)
-    for key in _LIST_FIELDS:
-        doc[key] = list(html_fields.get(key) or c.found.get(key) or [])
+    # Lists: what the text says first; the page markup fills in (related: both, deduplicated).
+    doc["tags"] = list(c.found.get("tags") or _union(
+        [display_fold(t) for t in html_meta.get("tags") or []], []))
+    doc["breadcrumb"] = list(c.found.get("breadcrumb") or html_meta.get("breadcrumb") or [])
+    doc["related"] = _union(c.found.get("related") or [], html_meta.get("related") or [])
     doc["language"] = c.language
     doc["flags"] = sorted(set(doc.get("flags") or []) | set(c.flags))
 
@@ -128,6 +130,17 @@ def apply(result: dict, engine: str | None = None) -> None:
             bp["html_metadata"] = html_meta
     result["boilerplate"] = bp
     result.setdefault("engines", {})["boilerplate"] = engine_info
+
+
+def _union(first: list[str], second: list[str]) -> list[str]:
+    from .lines import normalize
+    out, seen = [], set()
+    for item in list(first) + list(second):
+        key = normalize(item)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
 
 
 def _trafilatura_version() -> str:

@@ -35,6 +35,48 @@ def _fallback_text(html: str) -> str:
     return "\n".join(ln for ln in lines if ln)
 
 
+def _lower_contains(attr: str, word: str) -> str:
+    return f"contains(translate(@{attr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '{word}')"
+
+
+def _texts(nodes) -> list[str]:
+    out = []
+    for node in nodes:
+        t = re.sub(r"\s+", " ", node.text_content()).strip()
+        if t and t not in out:
+            out.append(t)
+    return out
+
+
+def markup_fields(html: str) -> dict:
+    """Breadcrumb, related links and tags from the page's own markup (class/id/aria-label
+    naming them, rel="tag"), which trafilatura leaves out of the main text."""
+    out: dict = {}
+    try:
+        import lxml.html
+        root = lxml.html.fromstring(html)
+    except Exception:
+        return out
+    try:
+        crumbs = root.xpath(f"//*[{_lower_contains('class', 'breadcrumb')} or {_lower_contains('id', 'breadcrumb')}"
+                            f" or {_lower_contains('aria-label', 'breadcrumb')}]")
+        if crumbs:
+            items = crumbs[0].xpath(".//li") or crumbs[0].xpath(".//a")
+            out["breadcrumb"] = _texts(items)
+        related = root.xpath("//*[self::aside or self::section or self::div or self::ul]"
+                             f"[{_lower_contains('class', 'related')} or {_lower_contains('id', 'related')}"
+                             f" or {_lower_contains('class', 'similar')}]")
+        if related:
+            out["related"] = [t for t in _texts(related[0].xpath(".//a")) if len(t.split()) >= 3]
+        tags = root.xpath("//a[@rel='tag']") or root.xpath(
+            f"//*[{_lower_contains('class', 'tags')} or {_lower_contains('class', 'keywords')}]//a")
+        if tags:
+            out["tags"] = _texts(tags)
+    except Exception:      # markup we cannot read gives no fields, never an error
+        return {k: v for k, v in out.items() if v}
+    return {k: v for k, v in out.items() if v}
+
+
 def extract(html: str) -> tuple[str, dict]:
     """(main text, metadata dict with title/author/date/sitename/tags where found)."""
     if not isinstance(html, str) or not html.strip():
@@ -63,6 +105,10 @@ def extract(html: str) -> tuple[str, dict]:
         text = ""
     if not text.strip():
         text = _fallback_text(html)
+    for key, value in markup_fields(html).items():
+        if key == "tags" and meta.get("tags"):
+            continue
+        meta[key] = value
     return text, meta
 
 
