@@ -65,10 +65,12 @@ def to_surface(word: str, norm: str, index: list[int], segs: list[str]) -> list[
         cuts.append(start - (1 if inserted >= 0 and start > inserted else 0))
     bounds = [0] + [index[c] for c in cuts] + [len(word)]
     for i, seg in enumerate(segs):
-        if inserted >= 0 and seg == ALEF + LAM and i > 0 and bounds[i] == bounds[i + 1] - 1:
-            out.append(seg)  # ال written as the second lam of لل: Farasa's ل+ال
-        else:
-            out.append(word[bounds[i]:bounds[i + 1]])
+        piece = word[bounds[i]:bounds[i + 1]]
+        if inserted >= 0 and seg == ALEF + LAM and i > 0 and cuts[i - 1] == inserted:
+            # ال written as the second lam of لل: Farasa's ل+ال. The segment is ال plus
+            # whatever marks follow that lam in the surface (للَّ -> ل, الَّ).
+            piece = ALEF + piece
+        out.append(piece)
     if any(not s for s in out):
         return [word]
     return out
