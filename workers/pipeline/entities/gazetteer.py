@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .normalise import loose
+from .normalise import loose, norm
+
+# A one-word name matches by its loose form only when long enough: short loose forms collide
+# with ordinary words (اقرأ and أكرا are both اكرا loosely).
+MIN_LOOSE_SINGLE = 6
 
 DATA = Path(__file__).with_name("gazetteer.tsv")
 TYPES = ("PER", "LOC", "ORG")
@@ -23,6 +27,7 @@ _PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب",
 @dataclass
 class Gazetteer:
     names: dict[tuple[str, ...], set[str]] = field(default_factory=dict)   # loose seq -> types
+    exact: set[tuple[str, ...]] = field(default_factory=set)               # norm seqs as listed
     entry: dict[tuple[str, ...], int] = field(default_factory=dict)        # loose seq -> entry id
     canonical: list[str] = field(default_factory=list)                     # entry id -> canonical
     given: set[str] = field(default_factory=set)        # loose tokens that mark a person
@@ -37,8 +42,9 @@ class Gazetteer:
         for p in _PROCLITICS:
             if lw.startswith(p) and len(lw) - len(p) >= 2:
                 forms.append((len(p), lw[len(p):]))
-        if lw.startswith("لل") and len(lw) > 3:       # لل = ل + ال
-            forms.append((1, "ا" + lw[1:]))
+        for p in ("", "و", "ف"):                        # (و/ف)لل = ل + ال
+            if lw.startswith(p + "لل") and len(lw) > len(p) + 3:
+                forms.append((len(p) + 1, "ا" + lw[len(p) + 1:]))
         return forms
 
     def match(self, words: list[str]) -> list[tuple[int, int, set[str]]]:
@@ -55,6 +61,11 @@ class Gazetteer:
                         break
                     key = (first, *looses[i + 1:j])
                     types = self.names.get(key)
+                    if types and j - i == 1 and len(first) < MIN_LOOSE_SINGLE:
+                        cut = len(loose(words[i])) - len(first)
+                        nw = norm(words[i])[cut:] if cut >= 0 else ""
+                        if (nw,) not in self.exact and ("ا" + nw[1:],) not in self.exact:
+                            types = None
                     if types:
                         best = (i, j, types)
                         break
@@ -88,6 +99,7 @@ def load(path: str | None = None) -> Gazetteer:
         for form in forms:
             key = tuple(loose(w) for w in form.split())
             gaz.names.setdefault(key, set()).add(kind)
+            gaz.exact.add(tuple(norm(w) for w in form.split()))
             gaz.first_words.add(key[0])
             gaz.entry.setdefault(key, eid)
             gaz.max_len = max(gaz.max_len, len(key))
