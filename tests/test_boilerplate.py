@@ -227,3 +227,22 @@ def test_short_label_above_the_headline_is_not_taken_for_the_outlet():
     c = clean(text)
     assert c.found["source"] is None and c.found["title"] == "الحكومة تعلن خطة جديدة لدعم المزارعين"
     assert [b["kind"] for b in c.blocks] == ["section", "title"]
+
+
+def test_linked_article_pasted_mid_page_is_appended_when_its_lead_restates_its_headline():
+    text = ("أعلنت الحكومة خطة جديدة لدعم المزارعين تشمل قروضا ميسرة وأسمدة بأسعار مخفضة خلال الموسم المقبل.\n"
+            "إقرأ أيضاً:\n"
+            "الأرصاد تحذر من موجة حارة تضرب السواحل نهاية الأسبوع\n"
+            "حذرت هيئة الأرصاد من موجة حارة تضرب السواحل نهاية الأسبوع، مع درجات حرارة تتجاوز المعدلات بخمس درجات.\n"
+            "ودعت الهيئة المواطنين إلى تجنب التعرض المباشر لأشعة الشمس في ساعات الظهيرة.\n")
+    c = clean(text)
+    assert c.text == text.split("\n")[0]
+    assert [b["kind"] for b in c.blocks] == ["appended_article"]
+    assert c.found["related"] == ["الأرصاد تحذر من موجة حارة تضرب السواحل نهاية الأسبوع"]
+
+
+def test_large_input():
+    text = "\n".join((SEEDS[0][1] for _ in range(40)))      # ~350 KB, ~4000 lines
+    c = clean(text)
+    assert c.text.startswith("أكد الزعيم الكوري الشمالي")
+    assert all(text[b["start"]:b["end"]] == b["text"] for b in c.blocks)
