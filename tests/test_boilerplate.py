@@ -108,6 +108,10 @@ def _kind(line: str) -> str | None:
     ("www.example-news.com", "site_name"),
     ("ب ح/ع ش", "signoff"),
     ("يستخدم موقعنا ملفات تعريف الارتباط لتحسين تجربتك", "cookie_notice"),
+    ("(الأناضول)", "source"),
+    ("- إعلان -", "advertisement"),
+    ("اضغط هنا للاشتراك في قناتنا على يوتيوب", "promo"),
+    ("الصورة: رويترز", "caption"),
 ])
 def test_marker_phrases(line, kind):
     assert _kind(line) == kind

@@ -78,6 +78,9 @@ _DOMAIN_RE = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9\-]+(?:\.[a-z0-9\-]+)*
                         r"|[a-z]{2})(?:/\S*)?$|^[\u0600-\u06ff ]+\.(?:نت|كوم)$")
 _OUTLET_RE = re.compile(r"\b(?:جريده|صحيفه|مجله|موقع|وكاله|قناه|شبكه|بوابه|اذاعه|راديو|تلفزيون|نيوز|news"
                         r"|fm|tv|press|magazine|online)\b")
+_AD_RE = re.compile(r"^[-–—\s]*(?:اعلان|مساحه اعلانيه|محتوي مدفوع|محتوي ممول|advertisement|sponsored|ads?)[-–—\s]*$")
+_PROMO_RE = re.compile(r"^(?:اضغط|انقر|اضغطوا|اضغطي)\s+هنا\b|^(?:لمتابعه|للاشتراك في)\s.*(?:قناتنا|صفحتنا|تطبيق|واتساب|تلغرام|يوتيوب)")
+_PAREN_CREDIT_RE = re.compile(r"^[(\[]\s*([^()\[\]]{2,30}?)\s*[)\]]\s*$")
 _SIGNOFF_RE = re.compile(r"^[/(\[]*\s*(?:انتهي|end)\s*[/)\]]*$")
 
 
@@ -123,6 +126,16 @@ def marker(line: Line) -> Mark | None:
         return Mark(header_kind, header=True)
     if _MOST_READ_RE.match(norm) and n <= 5:
         return Mark("most_read", header=True)
+    if _AD_RE.match(norm):
+        return Mark("advertisement")
+    if _PROMO_RE.match(norm) and n <= 25 and not line.ends_sentence:
+        return Mark("promo")
+    pc = _PAREN_CREDIT_RE.match(line.text)
+    if pc and re.match(r"(?:صور|فيديو|بالصور|بالفيديو|انفوجراف|شاهد|يتبع|مباشر)\b", normalize(pc.group(1))):
+        return Mark("caption")
+    if pc and len(words(normalize(pc.group(1)))) <= 4 and not re.search(r"\d", pc.group(1)):
+        # "(رويترز)", "(د ب أ)" alone on a line: the wire credit
+        return Mark("source", pc.group(1).strip())
     if _SOURCE_RE.match(norm):
         p = _payload(line.text, 1 if not norm.startswith("مصدر الخبر") else 2)
         if p and len(words(normalize(p))) <= 8 and not line.ends_sentence:
