@@ -112,6 +112,12 @@ def _kind(line: str) -> str | None:
     ("- إعلان -", "advertisement"),
     ("اضغط هنا للاشتراك في قناتنا على يوتيوب", "promo"),
     ("الصورة: رويترز", "caption"),
+    ("مصدر الصورة، Getty Images", "caption"),
+    ("قبل 3 ساعات", "dateline"),
+    ("المزيد عن: العمل عن بعد|الإيجارات", "tags"),
+    ("© 2024 بي بي سي. بي بي سي ليست مسؤولة عن محتوى المواقع الخارجية.", "copyright"),
+    ("كتب: ريهام العراقي | الخميس 20-06-2024 18:05", "byline"),
+    ("--(بترا) ع ق/م ت", "signoff"),
 ])
 def test_marker_phrases(line, kind):
     assert _kind(line) == kind
@@ -185,6 +191,14 @@ def test_numbered_list_of_measures_inside_the_body_stays():
 ])
 def test_parse_date(line, iso):
     assert parse_date(line)[0] == iso
+
+
+def test_byline_and_date_on_one_line_give_both_fields():
+    text = ("البنك المركزي يثبت أسعار الفائدة\n"
+            "كتب: ريهام العراقي | الخميس 20-06-2024 06:05 م\n"
+            "قررت لجنة السياسة النقدية بالبنك المركزي الإبقاء على أسعار الفائدة دون تغيير للمرة الثالثة.\n")
+    found = clean(text).found
+    assert found["author"] == "ريهام العراقي" and found["published_at"] == "2024-06-20T18:05"
 
 
 def test_date_inside_a_sentence_is_not_a_dateline():

@@ -30,7 +30,7 @@ _DMY = re.compile(r"\b(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})\b")
 _TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\s*(ص|م|صباحا|مساء|مساءا|am|pm)?(?=\s|$|[^\w])")
 _DATE_WORDS = re.compile(
     r"\b(?:السبت|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|تاريخ النشر|تاريخ|نشر في|نشر بتاريخ|نشر"
-    r"|اخر تحديث|تم التحديث|محدث|تحديث|بتاريخ|الموافق|في|منذ|بتوقيت|غرينتش|مكه|القاهره|ص|م"
+    r"|اخر تحديث|تم التحديث|تم النشر|النشر|محدث|تحديث|بتاريخ|الموافق|في|منذ|بتوقيت|غرينتش|مكه|القاهره|ص|م"
     r"|published|updated|on|at|gmt)\b")
 
 
@@ -94,7 +94,7 @@ def similar(a_norm: str, b_norm: str) -> bool:
 
 # --- field extraction -------------------------------------------------------------------
 _OUTLET_PREFIX_RE = re.compile(r"^ل(?=(?:جريد|صحيف|مجل|موقع|وكال|قنا|شبك|بواب|اذاع))")
-_WIRE_RE = re.compile(r"^[^\s(]+(?:\s[^\s(]+)?\s*\(([^()]{2,25})\)\s*[-–—:]")
+_WIRE_RE = re.compile(r"^[^\s(]+(?:\s[^\s(]+){0,4}\s*\(([^()]{2,25})\)\s*[-–—:]")
 _SLASHED_RE = re.compile(r"^[^/]{2,40}?/([\u0600-\u06ff][\u0600-\u06ff ]{1,25})/")
 _CITY_SLASH_RE = re.compile(r"^[\u0600-\u06ff]+\s*/\s*([\u0600-\u06ff][\u0600-\u06ff ]{1,25}?)\s*[-–—]")
 _AGENCY_RE = re.compile(r"^[\u0600-\u06ff]+(?:\s[\u0600-\u06ff]+)?\s*[-–—]\s*(واس|وام|قنا|كونا|بنا|سانا|وفا|ومع"
@@ -118,6 +118,8 @@ def clean_source(payload: str) -> str:
 
 
 def source_from_copyright(text: str) -> str | None:
+    # "© 2024 بي بي سي. بي بي سي ليست مسؤولة عن ...": the name, not the disclaimer after it
+    text = re.split(r"(?<!\.)\.\s+", text, maxsplit=1)[0]
     s = re.sub(r"(?:جميع|كل)\s+ال?حقوق\s+محفوظة|حقوق\s+(?:النشر|الطبع)(?:\s+محفوظة)?|all rights reserved"
                r"|copyright|©|\(c\)|\b\d{4}\b", " ", text, flags=re.IGNORECASE)
     s = re.sub(r"[\-–—|.,،:]+", " ", s)
@@ -194,6 +196,7 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
         found["title"] = clean_title(lines[title_idx].text)
     body_norm = " ".join(ln.norm for ln, lab in zip(lines, labels) if lab in ("body", "title"))
     related: list[str] = []
+    header_norm = ""
     sources: dict[str, str] = {}
     for i, (ln, lab) in enumerate(zip(lines, labels)):
         mk = marks[i]
@@ -214,7 +217,9 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
             found["tags"] = split_tags(mk.payload, body_norm)
         elif lab == "byline" and mk is not None and mk.payload and not found["author"]:
             found["author"] = author_from_byline(mk.payload)
-        elif lab == "dateline" and mk is not None and not found["published_at"]:
+            if mk.date and not found["published_at"]:
+                found["published_at"] = mk.date
+        elif lab == "dateline" and mk is not None and mk.payload and not found["published_at"]:
             found["published_at"] = mk.payload
         elif lab == "breadcrumb" and mk is not None and not found["breadcrumb"]:
             segs = [s.strip() for s in mk.payload.split(" / ")]
@@ -222,9 +227,11 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
                 segs = segs[:-1]
             found["breadcrumb"] = segs
         elif lab in ("read_also", "related_list", "most_read"):
+            if mk is not None and mk.header:
+                header_norm = ln.norm.rstrip(" :：")
             if mk is not None and mk.kind == "read_also" and mk.payload:
                 related.append(mk.payload.strip())
-            elif mk is None:
+            elif mk is None and not (header_norm and header_norm in ln.norm):
                 related.append(strip_bullet(ln.text))
     if "source" not in sources:
         first_body = next((ln.text for ln, lab in zip(lines, labels) if lab == "body"), "")

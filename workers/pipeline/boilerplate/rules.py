@@ -41,6 +41,7 @@ class Mark:
     kind: str
     payload: str = ""          # what the marker introduces, as written (headline, outlet, tags, name)
     header: bool = False       # a list header ("مقالات مشابهة", "اقرأ أيضاً:" with nothing after it)
+    date: str = ""             # a date found on the same line (byline + date)
 
 
 # --- phrase markers (patterns run on the normalised line, bullets removed) ----------------
@@ -53,7 +54,7 @@ _READ_ALSO_RE = re.compile(
 _SOURCE_RE = re.compile(r"^(?:المصدر|مصدر الخبر|المصادر|source)\s*[:：\-–]")
 _TAGS_RE = re.compile(
     r"^(?:(?:ال)?كلمات (?:ال)?(?:دلاليه|مفتاحيه|مفاتيح|داله)|(?:ال)?وسوم|(?:ال)?اوسمه|هاشتاغ|هاشتاج"
-    r"|tags|keywords)(?:\s*[:：\-–]|$)|^(?:مواضيع|موضوعات|تصنيفات)\s*[:：]")
+    r"|tags|keywords)(?:\s*[:：\-–]|$)|^(?:مواضيع|موضوعات|تصنيفات|المزيد عن|المزيد حول)\s*[:：]")
 _SHARE_RE = re.compile(r"^(?:طباعه|شارك|مشاركه|شاركوا|انشر|share|print)\b")
 _SOCIAL_RE = re.compile(r"فيسبوك|فيس بوك|تويتر|واتساب|واتس اب|تلغرام|تيليجرام|تليجرام|انستغرام|انستجرام"
                         r"|لينكد ?ان|يوتيوب|تيك توك|facebook|twitter|whatsapp|telegram|instagram"
@@ -81,6 +82,8 @@ _OUTLET_RE = re.compile(r"\b(?:جريده|صحيفه|مجله|موقع|وكال�
 _AD_RE = re.compile(r"^[-–—\s]*(?:اعلان|مساحه اعلانيه|محتوي مدفوع|محتوي ممول|advertisement|sponsored|ads?)[-–—\s]*$")
 _PROMO_RE = re.compile(r"^(?:اضغط|انقر|اضغطوا|اضغطي)\s+هنا\b|^(?:لمتابعه|للاشتراك في)\s.*(?:قناتنا|صفحتنا|تطبيق|واتساب|تلغرام|يوتيوب)")
 _PAREN_CREDIT_RE = re.compile(r"^[(\[]\s*([^()\[\]]{2,30}?)\s*[)\]]\s*$")
+_RELATIVE_TIME_RE = re.compile(r"^(?:قبل|منذ)\s+(?:\d+\s+)?(?:ساعه|ساعتين|ساعات|دقيقه|دقيقتين|دقائق|يوم|يومين"
+                               r"|ايام|اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر)$")
 _SIGNOFF_RE = re.compile(r"^[/(\[]*\s*(?:انتهي|end)\s*[/)\]]*$")
 
 
@@ -102,7 +105,7 @@ def _headline_payload(p: str) -> bool:
 
 
 _LEAD_JUNK_RE = re.compile(r"^[^\w#(\u0600-\u06ff]+")
-_CAPTION_RE = re.compile(r"^(?:\(?(?:ال)?صوره\b|صوره ارشيفيه|ارشيفيه\b|\(?ارشيف\b|تصوير\b|photo\b|\(?getty)")
+_CAPTION_RE = re.compile(r"^(?:مصدر الصوره|التعليق علي الصوره|\(?(?:ال)?صوره\b|صوره ارشيفيه|ارشيفيه\b|\(?ارشيف\b|تصوير\b|photo\b|\(?getty)")
 
 
 def marker(line: Line) -> Mark | None:
@@ -149,7 +152,7 @@ def marker(line: Line) -> Mark | None:
         return Mark("tags", " ".join(hashtags))
     if _COOKIE_RE.search(norm) and n <= 60:
         return Mark("cookie_notice")
-    if _COPYRIGHT_RE.search(norm) and n <= 25:
+    if _COPYRIGHT_RE.search(line.norm) and n <= 25:
         return Mark("copyright", line.text)
     if _NEWSLETTER_RE.search(norm) and n <= 30 and not line.prose:
         return Mark("newsletter")
@@ -161,7 +164,8 @@ def marker(line: Line) -> Mark | None:
         return Mark("share_bar", _payload(line.text, 0))
     if len(_SOCIAL_RE.findall(norm)) >= 2 and n <= 14 and not line.ends_sentence:
         return Mark("share_bar")
-    if _CAPTION_RE.match(norm) and n <= 8 and not line.ends_sentence:
+    explicit = norm.startswith(("مصدر الصوره", "التعليق علي الصوره"))
+    if _CAPTION_RE.match(norm) and (n <= 8 or (explicit and n <= 30)) and not line.ends_sentence:
         return Mark("caption")
     if _COMMENTS_RE.match(norm) and n <= 6:
         return Mark("comments")
@@ -181,6 +185,20 @@ def marker(line: Line) -> Mark | None:
         iso, rest = parse_date(line.text)
         if iso and rest <= 1:
             return Mark("dateline", iso)
+    if _RELATIVE_TIME_RE.match(norm):
+        return Mark("dateline")
+    if " | " in line.text and n <= 16:
+        # "كتب: فلان | الخميس 20-06-2024 18:05": a byline and a date sharing a line
+        parts = [Line(0, line.number, 0, 0, p.strip(), normalize(p), words(normalize(p)))
+                 for p in line.text.split(" | ") if p.strip()]
+        sub = [marker(p) for p in parts]
+        if len(parts) >= 2 and all(sub):
+            by = next((m for m in sub if m.kind == "byline"), None)
+            date = next((m for m in sub if m.kind == "dateline"), None)
+            if by is not None:
+                return Mark("byline", by.payload, date=date.payload if date else "")
+            if date is not None:
+                return Mark("dateline", date.payload)
     if _DOMAIN_RE.match(norm):
         return Mark("site_name", line.text)
     return None
@@ -188,7 +206,7 @@ def marker(line: Line) -> Mark | None:
 
 def _initials(norm: str) -> bool:
     """Agency sign-off initials: "ع.ف", "ب ح/ع ش", "ي.ع/م.ب"."""
-    norm = re.sub(r"^/?[\u0621-\u064a ]{2,20}/\s+", "", norm) or "x"
+    norm = re.sub(r"^(?:/?[\u0621-\u064a ]{2,20}/|[-–—]*\s*\([\u0621-\u064a ]{2,20}\))\s*", "", norm) or "x"
     if len(norm) > 20 or not re.search(r"[/.]|^\S\S? \S\S?$", norm):
         return False
     parts = [p for p in re.split(r"[\s/.\-]+", norm) if p]
@@ -310,9 +328,9 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
             # a short label above the headline ("عاجل", "سياسة"): the section or a kicker
             labels[i] = "section"
             continue
-        if (title_idx is not None and i == first_prose - 1 and ln.headline_like and ln.n_words <= 8
-                and first_prose < n):
-            # a short label between the headline and the lead: the photo's caption
+        if (title_idx is not None and ln.headline_like and ln.n_words <= 8 and first_prose < n
+                and _site_byline(ln, site_names) is None):
+            # a short line between the headline and the lead: a caption or a one-line deck
             labels[i] = "caption"
             continue
         by = _site_byline(ln, site_names)
@@ -366,6 +384,8 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
         if state == "tail":
             if ln.prose and not (ln.bullet and _item_like(ln)):
                 labels[i] = BODY
+            elif ln.n_words <= 3 and not ln.bullet and not ln.ends_colon:
+                labels[i] = "site_name"      # a bare name at the foot of the page
             elif ln.headline_like or ln.bullet:
                 j = _item_run(lines, marks, i)
                 if (j == i + 1 and j < n and marks[j] is None and lines[j].prose
@@ -378,8 +398,6 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
                         labels[k] = "related_list"
                     i = j
                     continue
-            elif site_like(ln):
-                labels[i] = "site_name"
             else:
                 labels[i] = BODY
             i += 1
