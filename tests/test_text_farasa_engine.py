@@ -167,3 +167,35 @@ def test_program_that_cannot_start_is_unavailable():
     proc = LineProcess(["/nonexistent/java-binary", "-jar", "x.jar"], name="x.jar")
     with pytest.raises(EngineUnavailable, match="cannot start x.jar"):
         proc.call("كلمة")
+
+
+@needs_java
+def test_auto_uses_the_jar_when_it_is_there(monkeypatch, stand_in_jar):
+    # Stand-in jar: checks that "auto" picks the jar engine, not Farasa's linguistics.
+    monkeypatch.setenv("FARASA_SEGMENTER_JAR", str(stand_in_jar))
+    _ENGINES.pop("auto", None)
+    try:
+        result = {"document": {"text": "والكتاب"}, "engines": {}}
+        apply(result, engine="auto")
+        assert result["engines"]["segmentation"]["name"] == "farasa"
+        assert "fallback" not in result["engines"]["segmentation"]
+    finally:
+        eng = _ENGINES.pop("auto", None)
+        if eng is not None:
+            eng.close()
+
+
+def test_auto_without_the_jar_falls_back_to_builtin_and_says_so(monkeypatch, tmp_path):
+    monkeypatch.delenv("FARASA_SEGMENTER_JAR", raising=False)
+    monkeypatch.setenv("FARASA_BIN_DIR", str(tmp_path))
+    monkeypatch.setattr("farasa.segmenter.FarasaSegmenter.bin_dir", tmp_path)
+    _ENGINES.pop("auto", None)
+    try:
+        result = {"document": {"text": "والكتاب"}, "engines": {}}
+        apply(result, engine="auto")
+        seg = result["engines"]["segmentation"]
+        assert seg["name"] == "builtin" and "unavailable" in seg["fallback"]
+        assert str(tmp_path) not in seg["fallback"]  # no host paths in a client's result
+        assert result["tokens"][0]["segments"] == ["و", "ال", "كتاب"]
+    finally:
+        _ENGINES.pop("auto", None)

@@ -26,7 +26,7 @@ def test_apply_writes_layers_and_engines():
         "قال الرئيس: «العلاقات جيدة».", "وأضاف"]
     assert result["tokens"][1] == {"text": "الرئيس", "start": 4, "end": 10, "kind": "word",
                                    "segments": ["ال", "رئيس"]}
-    assert result["engines"]["segmentation"]["name"] == "farasa-port"
+    assert result["engines"]["segmentation"]["name"] == "builtin"
     assert result["engines"]["segmentation"]["version"].startswith("Farasa ")
     assert set(result["engines"]["sentences"]) == {"name", "version"}
     json.dumps(result, ensure_ascii=False)
@@ -34,7 +34,7 @@ def test_apply_writes_layers_and_engines():
 
 def test_get_segmenter_is_cached_and_named():
     a, b = get_segmenter(), get_segmenter("builtin")
-    assert a is b and a.name == "farasa-port"
+    assert a is b and a.name == "builtin"
     with pytest.raises(PipelineError, match="unknown segmentation engine"):
         get_segmenter("nope")
 
@@ -108,4 +108,4 @@ def test_command_line_prints_the_result_document(tmp_path):
         "بوتين: «وثيقة جديدة» للعلاقات.", "سطر ثان"]
     tok = next(t for t in doc["tokens"] if t["text"] == "للعلاقات")
     assert tok["segments"] == ["ل", "ال", "علاق", "ات"]
-    assert doc["engines"]["segmentation"]["name"] == "farasa-port"
+    assert doc["engines"]["segmentation"]["name"] == "builtin"

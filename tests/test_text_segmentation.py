@@ -100,3 +100,18 @@ def test_accuracy_on_wikinews_dev_at_least_java_farasa(seg):
     out = seg.segment_words([desegment(g) for g in gold])
     correct = sum("+".join(o) == g for o, g in zip(out, gold))
     assert correct / len(gold) >= 0.9879  # Java Farasa on the same words
+
+
+def test_tokens_carry_the_normalised_segments_an_index_wants():
+    from workers.pipeline.text import analyse
+
+    def segs(word):
+        (token,) = analyse(word)["tokens"]
+        return token.get("norm_segments", token["segments"])
+
+    assert segs("أيضاً") == segs("أيضا") == ["أيض", "ا"]
+    assert segs("الرئیس") == segs("الرئيس") == ["ال", "رئيس"]
+    assert segs("کوریا") == segs("كوريا")
+    assert segs("الـعلاقـات") == segs("العلاقات")
+    (plain,) = analyse("والعلاقات")["tokens"]
+    assert "norm_segments" not in plain  # only where normalisation changed something

@@ -1,7 +1,7 @@
 """Command line for the whole pipeline.
 
     python -m workers.cli [--steps boilerplate,segmentation,entities]
-                          [--engine builtin|farasa] [--html] FILE|-
+                          [--engine builtin|farasa|auto] [--html] FILE|-
 
 prints one JSON result document, the same shape the API returns.
 
@@ -35,8 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("file", help="article file, - for standard input, or a folder (with --out)")
     parser.add_argument("--steps", type=_parse_steps, default=None,
                         help="comma-separated steps (default: all available)")
-    parser.add_argument("--engine", choices=("builtin", "farasa"), default=None,
-                        help="engine for the segmentation and entity layers (default: builtin)")
+    parser.add_argument("--engine", choices=("builtin", "farasa", "auto"), default=None,
+                        help="engine for the segmentation and entity layers (default: builtin; "
+                             "auto: farasa when its jars are on disk, else builtin)")
     parser.add_argument("--html", action="store_true",
                         help="treat the input as HTML (default: guess from a leading '<')")
     parser.add_argument("--indent", type=int, default=2)

@@ -83,7 +83,7 @@ class BuiltinSegmenter:
     through ``rules`` (general clitic rules that fix known weaknesses of the port).
     """
 
-    name = "farasa-port"
+    name = "builtin"
 
     def __init__(self, cache_size: int = 200_000):
         from . import fastport, rules
