@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.summary import record
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = {"seeds": ROOT / "seeds", "devset": ROOT / "devset", "heldout": ROOT / "devset" / "heldout"}
 FIELDS = ("title", "source", "tags", "author", "published_at", "breadcrumb", "related")
@@ -150,13 +152,18 @@ def main(argv: list[str] | None = None) -> int:
         n_body = sum(sum(l["label"] == "body" for l in g["lines"]) for _, _, g in corpus)
         print(f"\n{cname}: {len(corpus)} articles, {n_lines} lines, {n_body} body")
         print(f"  {'system':<15} {'P':>6} {'R':>6} {'F1':>6} {'lost':>5} {'kept-bp':>8} {'sec':>6}")
+        scores = {}
         for sname, system in SYSTEMS.items():
             t0 = time.perf_counter()
             s = score(corpus, system)
             dt = time.perf_counter() - t0
             print(f"  {sname:<15} {s['P']:6.3f} {s['R']:6.3f} {s['F1']:6.3f} {s['fn']:5d} {s['fp']:8d} {dt:6.2f}")
+            scores[sname] = s
             if args.errors and s["errors"]:
                 print("\n".join("      " + e for e in s["errors"]))
+        best = max((n for n in scores if n != "ours"), key=lambda n: scores[n]["F1"])
+        record("boilerplate", f"body F1, {cname}", scores["ours"]["F1"],
+               baseline=f"{best} (best other)", baseline_value=scores[best]["F1"])
         fm = field_matches(corpus)
         print("  ours, documents with the field exactly as in the gold: "
               + ", ".join(f"{f} {a}/{b}" for f, (a, b) in fm.items()))

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.summary import record
+
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT.parent / "shared" / "data" / "segmentation" / "wikinews-farasa" / "WikiNews.dev.pos.ref"
 
@@ -71,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"difference: {100 * (ok_ours - ok_raw) / n:+.2f} points; "
           f"fixed {sum(o == g != r for o, g, r in zip(ours, gold, raw))}, "
           f"broken {sum(r == g != o for o, g, r in zip(ours, gold, raw))}")
+    record("segmentation", "WikiNews dev word accuracy", ok_ours / n,
+           baseline="raw Farasa port", baseline_value=ok_raw / n)
     errors = [(w, g, o, r) for w, g, o, r in zip(words, gold, ours, raw) if o != g]
     print(f"\nerrors of {seg.name} ({len(errors)}; word / gold / ours / raw port):")
     for w, g, o, r in errors[: args.errors]:
