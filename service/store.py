@@ -180,9 +180,15 @@ class JobStore:
         return self._write(job_id, PENDING, "", status="running", current_step=step,
                            updated_at=ts, started_at__ifabsent=ts)
 
-    def step_done(self, job_id: str, steps_done: list[str]) -> int:
-        return self._write(job_id, ("running",), "", steps_done=json.dumps(steps_done),
-                           updated_at=now_iso())
+    def step_done(self, job_id: str, steps_done: list[str], step: str | None = None,
+                  seconds: float | None = None) -> int:
+        """Record the steps done (and the step's duration, in the same round trip)."""
+        pipe = self.r.pipeline(transaction=False)
+        if step is not None and seconds is not None:
+            self._observe(pipe, step, seconds)
+        args = [self.ttl, "running", "", "steps_done", json.dumps(steps_done), "updated_at", now_iso()]
+        self._update(keys=[self.job_key(job_id), self.stats_key], args=args, client=pipe)
+        return int(pipe.execute()[-1])
 
     def succeed(self, job_id: str, result: dict) -> int:
         ts = now_iso()
@@ -199,15 +205,18 @@ class JobStore:
 
     def observe_step(self, step: str, seconds: float) -> None:
         """Add one step duration to its histogram (cumulative buckets, as Prometheus wants)."""
-        key = self.step_hist_key(step)
         pipe = self.r.pipeline(transaction=False)
+        self._observe(pipe, step, seconds)
+        pipe.execute()
+
+    def _observe(self, pipe, step: str, seconds: float) -> None:
+        key = self.step_hist_key(step)
         for le in STEP_BUCKETS:
             if seconds <= le:
                 pipe.hincrby(key, f"le:{le}", 1)
         pipe.hincrby(key, "le:+Inf", 1)
         pipe.hincrby(key, "count", 1)
         pipe.hincrbyfloat(key, "sum", seconds)
-        pipe.execute()
 
     # -- reading the stats (for /metrics) -------------------------------------------------
     def counters(self) -> dict[str, int]:

@@ -8,7 +8,7 @@ each passing the JSON result dict to the next (``workers/tasks.py``). The API bu
 chain by task *name* (``enqueue``), so it never imports the pipeline layers.
 
 Delivery: ``acks_late`` + ``reject_on_worker_lost`` so a task whose worker dies mid-way is
-delivered again; prefetch 1 so a busy worker does not hoard messages. Celery's result
+delivered again. Celery's result
 backend is not used: the job record in Redis (service/store.py) is the API's state.
 
 Routing: ``CELERY_QUEUE_<STEP>`` (e.g. ``CELERY_QUEUE_ENTITIES=farasa``) sends a step to its
@@ -18,14 +18,35 @@ own queue, so JVM-backed steps can have a worker pool of their own
 """
 from __future__ import annotations
 
+import json
 import os
 
 from celery import Celery, chain
+from kombu import serialization as kombu_serialization
+from kombu.utils import json as kombu_json
 
 from service.config import Settings
 from workers.pipeline import STEPS
 
 settings = Settings.from_env()
+
+
+def _json_loads(data):
+    """kombu's JSON decoder, minus its per-object hook when no typed value is present.
+
+    The hook (which revives kombu's ``{"__type__": ...}`` values) costs about as much as
+    the parse itself on a result with hundreds of tokens, and the result travels through
+    every step. Same bytes on the wire; anything carrying "__type__" is decoded by kombu.
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data).decode("utf-8")
+    if '"__type__"' in data:
+        return kombu_json.loads(data)
+    return json.loads(data)
+
+
+kombu_serialization.register("json", kombu_json.dumps, _json_loads,
+                             content_type="application/json", content_encoding="utf-8")
 
 app = Celery("enrich", broker=settings.broker, include=["workers.tasks"])
 
@@ -50,7 +71,10 @@ app.conf.update(
     task_ignore_result=True,            # the job record is the state; no result backend
     task_acks_late=True,
     task_reject_on_worker_lost=True,
-    worker_prefetch_multiplier=1,
+    # Messages a worker process may hold unacked beyond the one it runs. Steps are short,
+    # so a few in hand hide the broker round trip; with acks_late they are still
+    # redelivered if the worker dies. Set 1 for long, uneven tasks.
+    worker_prefetch_multiplier=int(os.environ.get("WORKER_PREFETCH_MULTIPLIER", "4")),
     task_default_queue=DEFAULT_QUEUE,
     task_routes={**{step_task_name(s): {"queue": queue_for(s)} for s in STEPS},
                  ASSEMBLE_TASK: {"queue": queue_for("assemble")}},

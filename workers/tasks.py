@@ -116,11 +116,12 @@ def _make_step_task(step: str):
                 raise Ignore()
             # A retried message carries the result as this task left it: if the step
             # already ran on it (a transient fault hit the record update), do not run it twice.
+            took = None
             if step not in result["steps"]:
                 started = time.perf_counter()
                 run_step(step, result, ENGINES)
-                store().observe_step(step, time.perf_counter() - started)
-            store().step_done(job_id, list(result["steps"]))
+                took = time.perf_counter() - started
+            store().step_done(job_id, list(result["steps"]), step, took)
             return result
 
         return _run(self, job_id, step, work)
