@@ -111,8 +111,10 @@ def _make_step_task(step: str):
               reject_on_worker_lost=True)
     def step_task(self, result: dict, job_id: str) -> dict:
         def work():
-            if store().mark_running(job_id, step) != 1:
-                # Deleted, expired, or already finished: nothing to do, stop the chain.
+            # The first step moves the job to running; later steps learn that the job was
+            # deleted or has finished (a redelivered message) from step_done, one Redis
+            # round trip fewer per step. Either way the chain stops (Ignore).
+            if not result["steps"] and store().mark_running(job_id, step) != 1:
                 raise Ignore()
             # A retried message carries the result as this task left it: if the step
             # already ran on it (a transient fault hit the record update), do not run it twice.
@@ -121,7 +123,8 @@ def _make_step_task(step: str):
                 started = time.perf_counter()
                 run_step(step, result, ENGINES)
                 took = time.perf_counter() - started
-            store().step_done(job_id, list(result["steps"]), step, took)
+            if store().step_done(job_id, list(result["steps"]), step, took) != 1:
+                raise Ignore()
             return result
 
         return _run(self, job_id, step, work)
