@@ -21,7 +21,7 @@ import re
 from .gazetteer import Gazetteer, load as load_gazetteer
 from .normalise import loose, norm
 
-FEATURE_SET_VERSION = "ar-ner-features-3"
+FEATURE_SET_VERSION = "ar-ner-features-4"
 
 # Segments that are proclitics (the text layer's scheme). ال is kept apart: it belongs to the name.
 PROCLITIC_SEGMENTS = {"و", "ف", "ب", "ل", "ك", "س", "لل"}
@@ -175,9 +175,18 @@ def sentence_features(sentence: list[tuple[str, list[str]]],
                 f.append(f"{off}:nisba")
             if abs(off) == 1:
                 f += [f"{off}:st=" + o["stem"], f"{off}:pre=" + o["pre"], f"{off}:s2=" + o["base"][-2:]]
+        if i == 0:
+            f.append("first")
+        prev_trig = cues[i - 1]["trig"] if i > 0 else None
+        if prev_trig and c["given"]:
+            f.append("tr-1+given")
+        if c["given"] and i + 1 < n and cues[i + 1]["given"]:
+            f.append("given+given1")
         if i > 0:
+            f.append("-1:lw=" + cues[i - 1]["lw"])
             f.append("bg-=" + cues[i - 1]["base"] + "|" + base)
         if i + 1 < n:
+            f.append("1:lw=" + cues[i + 1]["lw"])
             f.append("bg+=" + base + "|" + cues[i + 1]["base"])
         out.append(f)
     return out

@@ -32,11 +32,6 @@ def _one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1:]
 
 
-def _contains(longer: tuple, shorter: tuple) -> bool:
-    n = len(shorter)
-    return any(longer[i:i + n] == shorter for i in range(len(longer) - n + 1))
-
-
 def group(entities: list[dict], gaz: Gazetteer | None = None) -> list[dict]:
     """Set ``entity`` (group id) on every mention and return the groups.
 
@@ -57,44 +52,47 @@ def group(entities: list[dict], gaz: Gazetteer | None = None) -> list[dict]:
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
 
-    # 1. Same loose form / same gazetteer entry / one-letter slip, within a type.
-    first_of: dict[tuple, int] = {}
+    # Work on distinct (type, loose form) names: a long article repeats a few names many
+    # times, and every step below is linear in the number of distinct names.
+    rep: dict[tuple, int] = {}
     for i, (e, k) in enumerate(zip(entities, keys)):
-        eid = gaz.entry.get(k)
-        for token in ((e["type"], k), (e["type"], "gaz", eid) if eid is not None else None):
-            if token is None:
-                continue
-            if token in first_of:
-                union(i, first_of[token])
-            else:
-                first_of[token] = i
-    distinct = {}
-    for i, (e, k) in enumerate(zip(entities, keys)):
-        distinct.setdefault((e["type"], k), i)
-    items = list(distinct.items())
-    for a in range(len(items)):
-        (ta, ka), ia = items[a]
-        sa = " ".join(ka)
-        for b in range(a + 1, len(items)):
-            (tb, kb), ib = items[b]
-            if ta == tb and len(ka) == len(kb) and min(len(sa), len(" ".join(kb))) >= 6 \
-                    and _one_edit(sa, " ".join(kb)):
-                union(ia, ib)
+        j = rep.setdefault((e["type"], k), i)
+        if j != i:
+            union(i, j)
 
-    # 2. People: a shorter name that is part of a longer one joins the longer one's group.
-    counts = Counter(find(i) for i in range(len(entities)))
-    person = [i for i, e in enumerate(entities) if e["type"] == "PER"]
-    for i in person:
-        best = None
-        for j in person:
-            if len(keys[j]) > len(keys[i]) and _contains(keys[j], keys[i]):
-                rj = find(j)
-                if best is None or counts[rj] > counts[best] or (
-                        counts[rj] == counts[best] and rj < best):
-                    best = rj
-        if best is not None and find(i) != best:
+    # 1. Same gazetteer entry, or a one-letter slip, within a type.
+    by_entry: dict[tuple, int] = {}
+    by_deletion: dict[tuple, int] = {}
+    for (typ, k), i in rep.items():
+        eid = gaz.entry.get(k)
+        if eid is not None:
+            union(i, by_entry.setdefault((typ, eid), i))
+        flat = " ".join(k)
+        if len(flat) >= 6:
+            # Two strings are one edit apart iff they share a one-deletion variant (or one
+            # is a deletion of the other): index the variants instead of comparing pairs.
+            variants = {flat} | {flat[:p] + flat[p + 1:] for p in range(len(flat))}
+            for v in variants:
+                j = by_deletion.setdefault((typ, len(k), v), i)
+                if j != i and _one_edit(flat, " ".join(keys[j])):
+                    union(i, j)
+
+    # 2. People: a shorter name that is part of a longer one joins the longer one's group
+    #    (the most-mentioned one when several contain it).
+    person = {k: i for (typ, k), i in rep.items() if typ == "PER"}
+    mentions = Counter(find(i) for i in range(len(entities)))
+    holders: dict[tuple, list[int]] = {}
+    for k, i in person.items():
+        for n in range(1, len(k)):
+            for p in range(len(k) - n + 1):
+                holders.setdefault(k[p:p + n], []).append(i)
+    for k, i in sorted(person.items(), key=lambda kv: len(kv[0]), reverse=True):
+        cands = {find(j) for j in holders.get(k, ())} - {find(i)}
+        if cands:
+            best = max(cands, key=lambda r: (mentions[r], -r))
+            ri = find(i)
             union(i, best)
-            counts = Counter(find(k) for k in range(len(entities)))
+            mentions[find(i)] = mentions[ri] + mentions[best]
 
     # 3. Build the groups, ordered by first mention.
     members: dict[int, list[int]] = {}

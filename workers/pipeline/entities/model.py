@@ -59,14 +59,26 @@ def gazetteer_repair(words: list[str], tags: list[str], gaz, *, fill: bool = Fal
         for k in range(s, e):
             out[k] = ("B-" if k == s else "I-") + t
 
+    # Index the names by token so each span/name only meets its neighbours (linear time
+    # on a 5,000-word line).
+    match_at = {}
+    for m in matches:
+        match_at.setdefault(m[0], m)
     for a, b, _ in spans:
-        inside = [m for m in matches if m[0] >= a and m[1] <= b]
-        if len(inside) >= 2 and sum(e - s for s, e, _ in inside) == b - a:
+        inside, k = [], a
+        while k < b and k in match_at and match_at[k][1] <= b:
+            inside.append(match_at[k])
+            k = match_at[k][1]
+        if len(inside) >= 2 and k == b:
             for s, e, t in inside:
                 put(s, e, t)
     spans = bio_spans(out)
+    span_at = {}
+    for sp in spans:
+        for k in range(sp[0], sp[1]):
+            span_at[k] = sp
     for s, e, t in matches:
-        over = [(a, b, ty) for a, b, ty in spans if a < e and s < b]
+        over = list(dict.fromkeys(span_at[k] for k in range(s, e) if k in span_at))
         if len(over) > 1 and all(a >= s and b <= e for a, b, _ in over):
             put(s, e, t)
         elif not over and fill:
