@@ -87,9 +87,11 @@ def group(entities: list[dict], gaz: Gazetteer | None = None) -> list[dict]:
             for p in range(len(k) - n + 1):
                 holders.setdefault(k[p:p + n], []).append(i)
     for k, i in sorted(person.items(), key=lambda kv: len(kv[0]), reverse=True):
-        cands = {find(j) for j in holders.get(k, ())} - {find(i)}
+        cands = {find(j): j for j in holders.get(k, ())}
+        cands.pop(find(i), None)
         if cands:
-            best = max(cands, key=lambda r: (mentions[r], -r))
+            # A known full name (gazetteer) is the safest anchor, then the most mentioned.
+            best = max(cands, key=lambda r: (keys[cands[r]] in gaz.entry, mentions[r], -r))
             ri = find(i)
             union(i, best)
             mentions[find(i)] = mentions[ri] + mentions[best]

@@ -238,24 +238,31 @@ def _mention_key(tokens, s, e, gaz) -> tuple[str, ...]:
 
 
 def consistent_tags(tokens: list[dict], tags: list[str], gaz) -> list[str]:
-    """Document-level pass: a name tagged somewhere is tagged (with its majority type)
-    wherever else it occurs untagged; the first/last word of a multi-word person name
-    (كيم of كيم جونغ أون, رايدر of بات رايدر) is a person on its own later on."""
+    """Document-level pass over the CRF's tags.
+
+    * a name tagged with different types takes its majority type everywhere;
+    * a name tagged somewhere is tagged wherever else it occurs untagged, and so is the
+      first or last word of a multi-word person name on its own (كيم of كيم جونغ أون,
+      رايدر of بات رايدر) — but only while the untagged occurrences do not outnumber the
+      tagged ones more than twice: a word found untagged all over the document is an
+      ordinary word that happens to be a name once (على / علي, أمل).
+    """
     spans = _spans(tags)
     votes: dict[tuple[str, ...], Counter] = defaultdict(Counter)
     for s, e, typ in spans:
-        key = _mention_key(tokens, s, e, gaz)
-        votes[key][typ] += 1
-        if typ == "PER" and e - s >= 2:
-            for k in (s, e - 1):
-                part = (_mention_key(tokens, k, k + 1, gaz) if k == s else (loose(tokens[k]["text"]),))
-                if len(part[0]) >= 3 and norm(tokens[k]["text"]) not in F.TRIGGERS:
-                    votes[part]["PER"] += 0  # known, but never outvotes a real tagging
-                    votes[part].setdefault("PER", 0)
+        votes[_mention_key(tokens, s, e, gaz)][typ] += 1
     if not votes:
         return tags
+    support = Counter({k: sum(c.values()) for k, c in votes.items()})
+    for s, e, typ in spans:
+        if typ == "PER" and e - s >= 2:
+            for k in (s, e - 1):
+                part = _mention_key(tokens, k, k + 1, gaz) if k == s else (loose(tokens[k]["text"]),)
+                if len(part[0]) >= 3 and norm(tokens[k]["text"]) not in F.TRIGGERS:
+                    if part not in votes:
+                        votes[part]["PER"] += 0
+                    support[part] += 1
     out = list(tags)
-    # Majority type for each name tagged more than once with different types.
     for s, e, typ in spans:
         best = votes[_mention_key(tokens, s, e, gaz)].most_common(1)[0][0]
         if best != typ:
@@ -266,32 +273,37 @@ def consistent_tags(tokens: list[dict], tags: list[str], gaz) -> list[str]:
         by_first[key[0]].append(key)
     for keys in by_first.values():
         keys.sort(key=len, reverse=True)
+    # Find the untagged occurrences first, then decide per name.
+    found: list[tuple[int, int, tuple[str, ...]]] = []
     n = len(tokens)
     i = 0
     while i < n:
         if out[i] != "O" or tokens[i].get("kind") not in _NAME_KINDS:
             i += 1
             continue
-        first_forms = {loose(tokens[i]["text"]): 0}
-        cut = proclitic_length(tokens[i], gaz)
+        forms = [loose(tokens[i]["text"])]
+        cut = segment_cut(tokens[i])
         if cut:
-            first_forms[loose(tokens[i]["text"][cut:])] = cut
-        matched = None
-        for form in first_forms:
+            forms.append(loose(tokens[i]["text"][cut:]))
+        hit = None
+        for form in forms:
             for key in by_first.get(form, ()):
                 e = i + len(key)
-                if e <= n and all(out[k] == "O" for k in range(i, e)) and all(
+                if e <= n and all(out[k] == "O" for k in range(i + 1, e)) and all(
                         loose(tokens[i + m]["text"]) == key[m] for m in range(1, len(key))):
-                    matched = (key, e)
+                    hit = (i, e, key)
                     break
-            if matched:
+            if hit:
                 break
-        if matched:
-            key, e = matched
-            typ = votes[key].most_common(1)[0][0]
-            for k in range(i, e):
-                out[k] = ("B-" if k == i else "I-") + typ
-            i = e
+        if hit:
+            found.append(hit)
+            i = hit[1]
         else:
             i += 1
+    untagged = Counter(key for _, _, key in found)
+    for s, e, key in found:
+        if untagged[key] <= 2 * support[key]:
+            typ = votes[key].most_common(1)[0][0]
+            for k in range(s, e):
+                out[k] = ("B-" if k == s else "I-") + typ
     return out
