@@ -9,7 +9,10 @@ Prints, all measured in this run:
     with the same hyper-parameters;
   * the committed model with the document-level pass, treating dev as one document;
   * tagging speed in tokens/s (features + CRF, warm) of both, and the models' sizes;
-  * F1 on the five seeds against their hand-checked gold, and the seed groupings.
+  * F1 on the five seeds against their hand-checked gold, and the seed groupings;
+  * scaling: the whole layer (tagging, document pass, grouping; segmentation timed apart)
+    on a seed repeated to 10 kB ... 1 MB, and on one line of 500 ... 20,000 words without
+    punctuation — time per token should stay flat (linear time).
 Needs ../shared/data/ner/anercorp (beside the project root).
 """
 from __future__ import annotations
@@ -80,6 +83,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.bench_entities", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--skip-scaling", action="store_true")
     args = ap.parse_args(argv)
     data = T.DATA_DIR
     if not (data / "dev.txt").exists():
@@ -168,7 +172,42 @@ def main(argv=None) -> int:
             g = groups[ga]
             line += f"; canonical {g['canonical']!r}, variants {g['variants']}, mentions {g['mentions']}"
         print(line)
+    if not args.skip_scaling:
+        print()
+        scaling()
     return 0
+
+
+def _layer_time(text: str) -> tuple[int, float, float]:
+    from workers.pipeline.entities import apply
+    from workers.pipeline.text import analyse
+    started = time.perf_counter()
+    result = {"document": {"text": text}, "engines": {}}
+    result.update(analyse(text))
+    seg = time.perf_counter() - started
+    started = time.perf_counter()
+    apply(result)
+    return len(result["tokens"]), seg, time.perf_counter() - started
+
+
+def scaling() -> None:
+    import random
+    base = (SEEDS / "004_2f3a022fdb695d49.txt").read_text(encoding="utf-8")
+    _layer_time(base)  # warm
+    print("scaling (entity layer only; segmentation timed apart):")
+    for size in (10_000, 100_000, 1_000_000):
+        text = (base * (size // len(base) + 1))[:size]
+        n, seg, ent = _layer_time(text)
+        print(f"  {size:>9,} chars  {n:>7,} tokens  {ent:6.2f}s  {ent / n * 1e6:6.1f} us/token"
+              f"  (segmentation {seg:.2f}s)")
+    rng = random.Random(0)
+    words = [w.strip(".,،:؛\"“”«»()") for w in base.split()]
+    words = [w for w in words if w]
+    for count in (500, 5_000, 20_000):
+        text = " ".join(rng.choice(words) for _ in range(count))
+        n, seg, ent = _layer_time(text)
+        print(f"  one line of {count:>6,} words  {n:>7,} tokens  {ent:6.2f}s  "
+              f"{ent / n * 1e6:6.1f} us/token  (segmentation {seg:.2f}s)")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,14 @@ from .gazetteer import Gazetteer, load as load_gazetteer
 from .normalise import loose, norm
 
 FEATURE_SET_VERSION = "ar-ner-features-4"
+FEATURE_DESCRIPTION = (
+    "per token: letter-normalised and letter-loose word; word without proclitics (base) and "
+    "stem from the text layer's Farasa-scheme segments; proclitic and suffix segments; "
+    "prefixes/suffixes of the base (2-3 letters); shape and length; gazetteer name match "
+    "(B/I/U by type) and person-name cue; trigger word type; nisba adjective of a known "
+    "place; first-in-sentence; trigger+name and name+name conjunctions; for neighbours "
+    "-2..+2: base, shape, gazetteer, trigger, person cue, nisba (and for +-1 stem, "
+    "proclitics, suffix, loose word); base bigrams with each neighbour")
 
 # Segments that are proclitics (the text layer's scheme). ال is kept apart: it belongs to the name.
 PROCLITIC_SEGMENTS = {"و", "ف", "ب", "ل", "ك", "س", "لل"}

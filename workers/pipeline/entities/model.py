@@ -237,6 +237,37 @@ def _mention_key(tokens, s, e, gaz) -> tuple[str, ...]:
     return (loose(first), *(loose(tokens[k]["text"]) for k in range(s + 1, e)))
 
 
+def _word_key(token: dict) -> str:
+    return loose(token["text"][segment_cut(token):])
+
+
+def split_joined_people(tokens: list[dict], tags: list[str], gaz) -> list[str]:
+    """Two people side by side read as one (كيم بوتين, كيم لبوتين): split a two-word person
+    span met only once when each of its words is, elsewhere in the document, a one-word
+    person mention."""
+    spans = [sp for sp in _spans(tags) if sp[2] == "PER"]
+    # word -> the distinct person names (loose keys) it is the whole, first or last word of
+    ends: dict[str, set] = defaultdict(set)
+    keys = {}
+    for s, e, _ in spans:
+        key = tuple(_word_key(tokens[k]) for k in range(s, e))
+        keys[s] = key
+        ends[key[0]].add(key)
+        ends[key[-1]].add(key)
+    seen = Counter(tuple(loose(tokens[k]["text"]) for k in range(s, e)) for s, e, _ in spans)
+    out = tags
+    for s, e, _ in spans:
+        if e - s == 2:
+            key = keys[s]
+            a, b = key
+            # a two-word name met more than once is a real name (عبدالله صالح), not a slip
+            raw = (loose(tokens[s]["text"]), loose(tokens[s + 1]["text"]))
+            if seen[raw] == 1 and a != b and (a,) in ends[a] and (b,) in ends[b]:
+                out = list(out) if out is tags else out
+                out[s + 1] = "B-PER"
+    return out
+
+
 def consistent_tags(tokens: list[dict], tags: list[str], gaz) -> list[str]:
     """Document-level pass over the CRF's tags.
 
@@ -247,6 +278,7 @@ def consistent_tags(tokens: list[dict], tags: list[str], gaz) -> list[str]:
       tagged ones more than twice: a word found untagged all over the document is an
       ordinary word that happens to be a name once (على / علي, أمل).
     """
+    tags = split_joined_people(tokens, tags, gaz)
     spans = _spans(tags)
     votes: dict[tuple[str, ...], Counter] = defaultdict(Counter)
     for s, e, typ in spans:
