@@ -71,6 +71,8 @@ class Settings:
             engine=os.environ.get("ENGINE", ""),
         )
         values.update(overrides)
+        # Celery refuses a soft limit above the hard one (every task would fail).
+        values["step_soft_time_limit"] = min(values["step_soft_time_limit"], values["step_time_limit"])
         known = {f.name for f in fields(cls)}
         unknown = set(values) - known
         if unknown:

@@ -124,21 +124,39 @@ def celery_app(settings):
     return module.app
 
 
+def spawn_worker(env: dict, log: Path, label: str, celery_app, queues: str | None = None,
+                 wait: bool = True) -> dict:
+    """Start a real worker process (prefork, one child, as in production).
+
+    ``env`` may carry other settings (time limits, ...); ``queues`` limits what it consumes.
+    Stop it with ``stop_process(worker["process"])``.
+    """
+    name = f"{label}-{os.getpid()}@localhost"
+    argv = [str(VENV_BIN / "celery"), "-A", "workers.celery_app", "worker", "--pool", "prefork",
+            "-c", "1", "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--loglevel", "INFO"]
+    if queues:
+        argv += ["-Q", queues]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    worker = {"process": proc, "name": name, "log": log}
+    if wait:
+        wait_worker(worker, celery_app)
+    return worker
+
+
+def wait_worker(worker: dict, celery_app, timeout: float = 90) -> None:
+    _wait_for(lambda: celery_app.control.ping(destination=[worker["name"]], timeout=0.5),
+              timeout, "celery worker", worker["process"], worker["log"])
+
+
 @pytest.fixture(scope="session")
 def celery_worker(service_env, service_tmp, celery_app):
-    """A real worker process: prefork with one child, as in production."""
-    log = service_tmp / "worker.log"
-    name = f"tests-{os.getpid()}@localhost"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(VENV_BIN / "celery"), "-A", "workers.celery_app", "worker", "--pool", "prefork",
-             "-c", "1", "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--loglevel", "INFO"],
-            cwd=ROOT, env=service_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    _wait_for(lambda: celery_app.control.ping(destination=[name], timeout=0.5),
-              90, "celery worker", proc, log)
-    yield {"process": proc, "name": name, "log": log}
-    stop_process(proc, grace=15)
+    """The session's worker, on the default queue."""
+    worker = spawn_worker(service_env, service_tmp / "worker.log", "tests", celery_app)
+    yield worker
+    stop_process(worker["process"], grace=15)
 
 
 @pytest.fixture(scope="session")

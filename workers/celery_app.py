@@ -96,19 +96,24 @@ app.conf.update(
 )
 
 
-def build_chain(job_id: str, result: dict, steps: list[str], celery: Celery | None = None):
-    """The Celery chain for one job: one task per step, then assemble."""
+def build_chain(job_id: str, result: dict, steps: list[str], celery: Celery | None = None,
+                queue: str | None = None):
+    """The Celery chain for one job: one task per step, then assemble.
+
+    ``queue`` sends every task of the chain to that queue instead of the routed ones.
+    """
     celery = celery or app
+    options = {"queue": queue} if queue else {}
     sigs = []
     for i, step in enumerate(steps):
         args = (result, job_id) if i == 0 else (job_id,)
-        sigs.append(celery.signature(step_task_name(step), args=args))
+        sigs.append(celery.signature(step_task_name(step), args=args, **options))
     tail_args = (job_id,) if steps else (result, job_id)
-    sigs.append(celery.signature(ASSEMBLE_TASK, args=tail_args))
+    sigs.append(celery.signature(ASSEMBLE_TASK, args=tail_args, **options))
     return chain(*sigs)
 
 
 def enqueue(job_id: str, result: dict, steps: list[str], celery: Celery | None = None,
-            **options) -> None:
+            queue: str | None = None) -> None:
     """Publish the job's chain; raises if the broker cannot take it."""
-    build_chain(job_id, result, steps, celery).apply_async(**options)
+    build_chain(job_id, result, steps, celery, queue).apply_async()

@@ -7,7 +7,8 @@ A step task receives the result dict from the previous task, runs its layer on i
   the chain (``Ignore``);
 - ``PipelineError`` (input the pipeline cannot work on): the job fails with that message;
   never retried, it would fail the same way;
-- soft time limit: the job fails with ``step-timeout``;
+- soft time limit: the job fails with ``step-timeout``; at the hard limit the child is
+  killed and ``JobTask.on_failure`` (in the worker's main process) records the same;
 - a transient fault (Redis connection/timeout while updating the record): retried with
   exponential backoff, at most ``STEP_MAX_RETRIES`` times; the message is re-run from the
   same input, which is safe because a step only writes into its own copy of the result;
@@ -23,8 +24,8 @@ import os
 import time
 
 import redis
-from celery import signals
-from celery.exceptions import Ignore, SoftTimeLimitExceeded
+from celery import Task, signals
+from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
 
 from service.problems import problem_dict
 from service.store import JobStore
@@ -106,8 +107,30 @@ def _run(task, job_id: str, step: str | None, work):
         raise
 
 
+class JobTask(Task):
+    """Base of the job's tasks: a step killed at the hard time limit fails its job.
+
+    Celery calls ``on_failure`` in the worker's main process when it kills a child at
+    ``STEP_TIME_LIMIT``; the child could not record anything. Other failures were already
+    recorded by the task itself (see ``_run``); a child that died otherwise is redelivered
+    (``reject_on_worker_lost``) and must not be marked failed.
+    """
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        if not isinstance(exc, TimeLimitExceeded) or len(args) < 2:
+            return
+        job_id = args[1]
+        step = self.name.rsplit(".", 1)[-1] if self.name.startswith("enrich.step.") else None
+        try:
+            _fail(job_id, 504, "step-timeout",
+                  f"step {step or 'assemble'!r} was stopped at its hard time limit of "
+                  f"{settings.step_time_limit:g} s", step)
+        except Exception:
+            log.exception("could not record the time-out", extra={"job_id": job_id})
+
+
 def _make_step_task(step: str):
-    @app.task(name=step_task_name(step), bind=True, acks_late=True,
+    @app.task(name=step_task_name(step), bind=True, base=JobTask, acks_late=True,
               reject_on_worker_lost=True)
     def step_task(self, result: dict, job_id: str) -> dict:
         def work():
@@ -135,7 +158,7 @@ def _make_step_task(step: str):
 STEP_TASKS = {step: _make_step_task(step) for step in STEPS}
 
 
-@app.task(name=ASSEMBLE_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
+@app.task(name=ASSEMBLE_TASK, bind=True, base=JobTask, acks_late=True, reject_on_worker_lost=True)
 def assemble(self, result: dict, job_id: str) -> None:
     """Final touches (counts, internal keys removed) and the job's success."""
     def work():

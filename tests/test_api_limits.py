@@ -1,0 +1,45 @@
+"""Time limits: a step over its time limit fails its job with a clear ``step-timeout``
+problem instead of leaving it ``running`` for ever.
+
+An extra real worker with tiny limits (soft 0.05 s, hard 0.1 s) on a queue of its own; the
+job's whole chain is sent there. The soft limit raises inside the step; if the layer
+swallows it (the text layer catches every exception per word, SoftTimeLimitExceeded
+included), the hard limit kills the child and the worker's main process records the
+failure. Either way the job must fail with ``step-timeout`` on that step.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import seed_texts, spawn_worker, stop_process, wait_finished
+
+# Long enough that segmenting it takes well over the limit below on any machine.
+LONG_TEXT = "\n\n".join(seed_texts().values()) * 4
+QUEUE = "hard-limit"
+
+
+@pytest.fixture(scope="module")
+def hard_limited_worker(service_env, service_tmp, celery_app):
+    worker = spawn_worker({**service_env, "STEP_SOFT_TIME_LIMIT": "0.05", "STEP_TIME_LIMIT": "0.1"},
+                          service_tmp / "worker-hard.log", "hard", celery_app, queues=QUEUE)
+    yield worker
+    stop_process(worker["process"])
+
+
+def test_a_step_over_its_time_limit_fails_the_job(app, client, check, hard_limited_worker):
+    from service.store import new_job_id
+    from workers.celery_app import enqueue
+    from workers.pipeline import available_steps, new_result
+    if "segmentation" not in available_steps():
+        pytest.skip("segmentation layer not in this build")
+    store = app.extensions["job_store"]
+    job_id = new_job_id()
+    store.create(job_id, ["segmentation"])
+    enqueue(job_id, new_result({"text": LONG_TEXT}), ["segmentation"], queue=QUEUE)
+    job = wait_finished(client, check, job_id, timeout=60)
+    assert job["status"] == "failed", job
+    assert job["error"]["type"] == "/problems/step-timeout"
+    assert job["error"]["step"] == "segmentation"
+    assert ("took longer than its limit of 0.05 s" in job["error"]["detail"]
+            or "hard time limit of 0.1 s" in job["error"]["detail"]), job["error"]
+    assert hard_limited_worker["process"].poll() is None  # the worker itself lives on
