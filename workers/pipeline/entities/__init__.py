@@ -17,6 +17,7 @@ Types: PER, LOC, ORG and MISC. A span never includes a proclitic (وبيونغ �
 from __future__ import annotations
 
 import os
+import threading
 
 from .grouping import group
 
@@ -39,6 +40,7 @@ class BuiltinEngine:
 
 
 _ENGINES: dict[str, object] = {}
+_ENGINES_LOCK = threading.Lock()
 
 
 def get_engine(name: str | None = None):
@@ -46,17 +48,18 @@ def get_engine(name: str | None = None):
     from workers.pipeline import PipelineError
 
     key = (name or os.environ.get(ENGINE_ENV) or "builtin").strip().lower()
-    engine = _ENGINES.get(key)
-    if engine is None:
-        if key == "builtin":
-            engine = BuiltinEngine()
-        elif key == "farasa":
-            from .farasa_engine import FarasaNerEngine
-            engine = FarasaNerEngine.from_settings()
-        else:
-            raise PipelineError(f"unknown entity engine {name!r}; use builtin or farasa",
-                                code="unknown-engine")
-        _ENGINES[key] = engine
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            if key == "builtin":
+                engine = BuiltinEngine()
+            elif key == "farasa":
+                from .farasa_engine import FarasaNerEngine
+                engine = FarasaNerEngine.from_settings()
+            else:
+                raise PipelineError(f"unknown entity engine {name!r}; use builtin or farasa",
+                                    code="unknown-engine")
+            _ENGINES[key] = engine
     return engine
 
 
