@@ -1,7 +1,7 @@
 """Time limits: a step over its time limit fails its job with a clear ``step-timeout``
 problem instead of leaving it ``running`` for ever.
 
-An extra real worker with tiny limits (soft 0.05 s, hard 0.1 s) on a queue of its own; the
+An extra real worker with tiny limits (soft 0.3 s, hard 0.6 s; the step takes seconds) on a queue of its own; the
 job's whole chain is sent there. The soft limit raises inside the step; if the layer
 swallows it (the text layer catches every exception per word, SoftTimeLimitExceeded
 included), the hard limit kills the child and the worker's main process records the
@@ -29,7 +29,7 @@ QUEUE = "hard-limit"
 
 @pytest.fixture(scope="module")
 def hard_limited_worker(service_env, service_tmp, celery_app):
-    worker = spawn_worker({**service_env, "STEP_SOFT_TIME_LIMIT": "0.05", "STEP_TIME_LIMIT": "0.1"},
+    worker = spawn_worker({**service_env, "STEP_SOFT_TIME_LIMIT": "0.3", "STEP_TIME_LIMIT": "0.6"},
                           service_tmp / "worker-hard.log", "hard", celery_app, queues=QUEUE)
     yield worker
     stop_process(worker["process"])
@@ -46,9 +46,10 @@ def test_a_step_over_its_time_limit_fails_the_job(app, client, check, hard_limit
     store.create(job_id, ["segmentation"])
     enqueue(job_id, new_result({"text": long_text()}), ["segmentation"], queue=QUEUE)
     job = wait_finished(client, check, job_id, timeout=60)
-    assert job["status"] == "failed", job
-    assert job["error"]["type"] == "/problems/step-timeout"
-    assert job["error"]["step"] == "segmentation"
-    assert ("took longer than its limit of 0.05 s" in job["error"]["detail"]
-            or "hard time limit of 0.1 s" in job["error"]["detail"]), job["error"]
+    log = hard_limited_worker["log"].read_text(errors="replace")[-3000:]
+    assert job["status"] == "failed", log
+    assert job["error"]["type"] == "/problems/step-timeout", job["error"]
+    assert job["error"].get("step") == "segmentation", job["error"]
+    assert ("took longer than its limit of 0.3 s" in job["error"]["detail"]
+            or "hard time limit of 0.6 s" in job["error"]["detail"]), job["error"]
     assert hard_limited_worker["process"].poll() is None  # the worker itself lives on

@@ -103,7 +103,11 @@ def build_chain(job_id: str, result: dict, steps: list[str], celery: Celery | No
     ``queue`` sends every task of the chain to that queue instead of the routed ones.
     """
     celery = celery or app
-    options = {"queue": queue} if queue else {}
+    # Time limits are the worker's (its STEP_*_TIME_LIMIT): a producer that has the tasks
+    # registered would otherwise stamp its own configured limits into every message.
+    options = {"time_limit": None, "soft_time_limit": None}
+    if queue:
+        options["queue"] = queue
     sigs = []
     for i, step in enumerate(steps):
         args = (result, job_id) if i == 0 else (job_id,)

@@ -25,6 +25,7 @@ import time
 
 import redis
 from celery import Task, signals
+from billiard.exceptions import WorkerLostError
 from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
 
 from service.problems import problem_dict
@@ -108,25 +109,34 @@ def _run(task, job_id: str, step: str | None, work):
 
 
 class JobTask(Task):
-    """Base of the job's tasks: a step killed at the hard time limit fails its job.
+    """Base of the job's tasks: a failure the task body could not record still fails the job.
 
-    Celery calls ``on_failure`` in the worker's main process when it kills a child at
-    ``STEP_TIME_LIMIT``; the child could not record anything. Other failures were already
-    recorded by the task itself (see ``_run``); a child that died otherwise is redelivered
-    (``reject_on_worker_lost``) and must not be marked failed.
+    Celery calls ``on_failure`` in the worker's main process when it kills a child at the
+    hard limit (``STEP_TIME_LIMIT``), and in the child for an exception raised outside the
+    task body (e.g. the soft limit firing before the body started). Failures the body
+    recorded itself (``_run``) are not overwritten: the store only fails a pending job.
+    A child that died otherwise is redelivered (``reject_on_worker_lost``), so that one is
+    left alone.
     """
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        if not isinstance(exc, TimeLimitExceeded) or len(args) < 2:
+        if isinstance(exc, WorkerLostError) or len(args) < 2:
             return
         job_id = args[1]
         step = self.name.rsplit(".", 1)[-1] if self.name.startswith("enrich.step.") else None
+        what = step or "assemble"
+        if isinstance(exc, TimeLimitExceeded):
+            problem = (504, "step-timeout",
+                       f"step {what!r} was stopped at its hard time limit of {settings.step_time_limit:g} s")
+        elif isinstance(exc, SoftTimeLimitExceeded):
+            problem = (504, "step-timeout",
+                       f"step {what!r} took longer than its limit of {settings.step_soft_time_limit:g} s")
+        else:
+            problem = (500, "step-failed", f"step {what!r} failed unexpectedly")
         try:
-            _fail(job_id, 504, "step-timeout",
-                  f"step {step or 'assemble'!r} was stopped at its hard time limit of "
-                  f"{settings.step_time_limit:g} s", step)
+            _fail(job_id, *problem, step)
         except Exception:
-            log.exception("could not record the time-out", extra={"job_id": job_id})
+            log.exception("could not record the failure", extra={"job_id": job_id})
 
 
 def _make_step_task(step: str):
