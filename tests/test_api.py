@@ -67,6 +67,22 @@ def test_different_keys_give_different_jobs_and_keys_are_per_endpoint_body(clien
     assert len({a["id"], b["id"], c["id"]}) == 3
 
 
+def test_replay_while_the_first_request_is_still_being_accepted_is_409(client, check, app):
+    """The key is claimed before the jobs exist; a replay in that window must not 500."""
+    import hashlib
+    import json
+    store = app.extensions["job_store"]
+    key = f"k-{uuid.uuid4()}"
+    body = article(TEXT)
+    canonical = json.dumps({"kind": "job", "body": body}, sort_keys=True, ensure_ascii=False)
+    fingerprint = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    store.claim_idempotency(store.idem_key("anonymous", key), fingerprint, ["e" * 32], "job")
+    resp = client.post("/v1/jobs", json=body, headers={"Idempotency-Key": key})
+    problem = check(resp)
+    assert resp.status_code == 409 and problem["type"] == "/problems/idempotency-key-in-progress"
+    assert resp.headers["Retry-After"] == "1"
+
+
 def test_batch_replay_returns_the_same_jobs(client, check, celery_worker):
     key = f"batch-{uuid.uuid4()}"
     body = {"articles": [article(TEXT), article(TEXT, metadata={"n": 2})]}

@@ -115,10 +115,9 @@ class LocalStack:
     def start_api(self, port: int, workers: int = 2, threads: int = 8) -> str:
         if port_in_use(port):
             raise StartError(f"port {port} is already in use; set PORT to another port")
-        proc = self._spawn("api", [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                                   "--workers", str(workers), "--worker-class", "gthread",
-                                   "--threads", str(threads), "--timeout", "60",
-                                   "--graceful-timeout", "10", "service.wsgi:app"])
+        proc = self._spawn("api", [str(BIN / "gunicorn"), "-c", str(ROOT / "service" / "gunicorn.conf.py"),
+                                   "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                                   "--threads", str(threads), "service.wsgi:app"])
         base = f"http://127.0.0.1:{port}"
 
         def ready():
