@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pycrfsuite
 
+from bench.summary import record
 from tools import train_ner as T
 from workers.pipeline.entities import features as F
 from workers.pipeline.entities.model import MODEL_PATH, consistent_tags, decode_tags, gazetteer_repair
@@ -137,8 +138,15 @@ def main(argv=None) -> int:
     for name, s in rows:
         print(_row(name, s))
     model_f1 = rows[0][1]["micro"]["f1"]
+    base_name = "plain-feature CRF, same run"
     if base_model:
         print(f"F1 ratio model/baseline (PER/LOC/ORG): {model_f1 / rows[4][1]['micro']['f1']:.3f}")
+        record("entities", "dev F1 PER/LOC/ORG (ANERcorp)", model_f1, baseline=base_name,
+               baseline_value=rows[4][1]["micro"]["f1"])
+        record("entities", "dev F1 all types (ANERcorp)", rows[1][1]["micro"]["f1"],
+               baseline=base_name, baseline_value=rows[5][1]["micro"]["f1"])
+    else:
+        record("entities", "dev F1 PER/LOC/ORG (ANERcorp)", model_f1)
 
     print()
     print(f"speed (warm, features + CRF + repair, segments precomputed): model "
@@ -148,6 +156,13 @@ def main(argv=None) -> int:
         print(f"                                       baseline {n_tokens / (bfeat + bcrf):,.0f} tokens/s "
               f"(trained in {train_secs:.1f}s); ratio model/baseline "
               f"{(n_tokens / (feat_secs + crf_secs)) / (n_tokens / (bfeat + bcrf)):.2f}")
+    speed = n_tokens / (feat_secs + crf_secs)
+    record("entities", "tagging speed (features+CRF)", speed, unit="tokens/s",
+           baseline=base_name if base_model else None,
+           baseline_value=n_tokens / (bfeat + bcrf) if base_model else None)
+    record("entities", "model size", MODEL_PATH.stat().st_size / 1e6, unit="MB",
+           higher_is_better=False, baseline=base_name if base_model else None,
+           baseline_value=base_model.stat().st_size / 1e6 if base_model else None)
     print(f"model size: {MODEL_PATH.stat().st_size / 1e6:.2f} MB"
           + (f" (baseline {base_model.stat().st_size / 1e6:.2f} MB)" if base_model else ""))
 
@@ -161,6 +176,7 @@ def main(argv=None) -> int:
     for name, m in seeds["per_seed"].items():
         print(f"  {name}: P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} n={m['support']}")
     print(f"  (5 seeds through segmentation + entities in {secs:.1f}s)")
+    record("entities", "seeds F1 PER/LOC/ORG (hand gold)", seeds["total"]["micro"]["f1"])
     checks = [("000_057c1d3d53202a94.txt", "كيم جونغ أون", "كيم"),
               ("001_3bc77018b8995a9c.txt", "كيم جونغ أون", "كيم"),
               ("002_de4acbd561a5e82b.txt", "بيونج يانج", None),
