@@ -247,8 +247,16 @@ def test_seed_groupings(seed_results):
 def test_bad_or_tiny_input_gives_a_sensible_layer(text):
     result = run(text)
     check_invariants(result)
-    if not any("\u0600" <= c <= "\u06ff" for c in text):
-        assert all(e["type"] in TYPES for e in result["entities"])
+    if not any("\u0621" <= c <= "\u064a" for c in text):
+        assert result["entities"] == [] and result["entity_groups"] == []
+
+
+def test_no_entities_guessed_in_other_scripts():
+    text = "Vladimir Putin met Kim Jong Un in Pyongyang. التقى بوتين كيم في بيونغ يانغ. BBC"
+    result = run(text)
+    check_invariants(result)
+    assert result["entities"] and all(
+        any("\u0621" <= c <= "\u064a" for c in e["text"]) for e in result["entities"])
 
 
 def test_apply_without_the_text_layer_having_run():

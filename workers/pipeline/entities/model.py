@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -24,6 +25,7 @@ MAX_WINDOW = 120       # tokens per CRF call; longer runs are cut with overlap
 _OVERLAP = 20
 _NAME_KINDS = {"word", "latin", "number"}
 _PROCLITIC_LETTERS = set("وفبلكس")
+_ARABIC = re.compile("[\u0621-\u064A\u0671-\u06D3\uFB50-\uFDFF\uFE70-\uFEFC]")
 
 
 def decode_tags(tags: list[str]) -> list[str]:
@@ -211,6 +213,8 @@ def tag_document(result: dict, tagger: CrfTagger | None = None) -> list[dict]:
     text = result["document"]["text"]
     tags = ["O"] * len(tokens)
     for group in sentences_of(result):
+        if not any(_ARABIC.search(tokens[i]["text"]) for i in group):
+            continue  # the model knows Arabic news only: no guesses on other scripts
         sent = [(tokens[i]["text"], tokens[i].get("segments") or [tokens[i]["text"]]) for i in group]
         for i, t in zip(group, tagger.tag_sentence(sent)):
             tags[i] = t
@@ -219,6 +223,14 @@ def tag_document(result: dict, tagger: CrfTagger | None = None) -> list[dict]:
     known = {loose(tokens[s]["text"]) for s, _, _ in spans if segment_cut(tokens[s]) == 0}
     entities = []
     for s, e, typ in spans:
+        # An entity starts and ends on an Arabic word (a Latin word after a name, as in
+        # "مجلة وفاء wafaamagazine", is not part of it).
+        while s < e and not _ARABIC.search(tokens[s]["text"]):
+            s += 1
+        while e > s and not _ARABIC.search(tokens[e - 1]["text"]):
+            e -= 1
+        if s >= e:
+            continue
         start = tokens[s]["start"] + proclitic_length(tokens[s], tagger.gaz, known)
         end = tokens[e - 1]["end"]
         if start >= end:
