@@ -46,14 +46,15 @@ def pct(values: list[float], q: float) -> float:
 
 
 def in_process_rate(articles: list[str]) -> tuple[float, float]:
-    """(articles/s, CPU ms per article) of the pipeline run in this process."""
+    """(articles/s, CPU ms per article, step ms per article) of the pipeline in this process."""
     from workers.pipeline import enrich
     enrich({"text": articles[0]})  # engines load once, as in a worker
     started, cpu0 = time.perf_counter(), time.process_time()
+    step_ms = 0.0
     for text in articles:
-        enrich({"text": text})
+        step_ms += sum(enrich({"text": text})["timings_ms"].values())
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
-    return len(articles) / wall, cpu * 1000 / len(articles)
+    return len(articles) / wall, cpu * 1000 / len(articles), step_ms / len(articles)
 
 
 _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -106,9 +107,12 @@ def run_jobs(base: str, articles: list[str], clients: int) -> dict:
     jobs = [j for _lat, j in outcomes]
     failed = [j for j in jobs if j["status"] != "succeeded"]
     server = [(_ts(j["finished_at"]) - _ts(j["created_at"])) for j in jobs if "finished_at" in j]
+    # Time the steps themselves took inside the worker (the result's timings_ms).
+    step_ms = [sum(j["result"]["timings_ms"].values()) for j in jobs if j.get("result")]
     return {"rate": len(articles) / wall, "wall": wall,
             "client_ms": [lat * 1000 for lat, _j in outcomes],
             "server_ms": [s * 1000 for s in server], "failed": len(failed),
+            "step_ms": sum(step_ms) / max(len(step_ms), 1),
             "first_error": failed[0].get("error") if failed else None}
 
 
@@ -124,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
 
     articles = load_articles(args.jobs)
     print(f"articles: {len(articles)} (the {len(set(articles))} seeds repeated), clients: {args.clients}")
-    before, base_cpu = in_process_rate(articles)
+    before, base_cpu, base_step_ms = in_process_rate(articles)
     print(f"in-process pipeline: {before:.2f} articles/s, {base_cpu:.0f} ms CPU per article", flush=True)
 
     rows = []
@@ -154,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                     stack.procs.remove(entry)
         finally:
             stack.stop()
-    after, _ = in_process_rate(articles)
+    after, _, _ = in_process_rate(articles)
     base_rate = (before + after) / 2
     print(f"in-process pipeline again: {after:.2f} articles/s; baseline = mean = {base_rate:.2f}")
 
@@ -178,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         total = sum(r["cpu_ms"].values())
         print(f"  {n} worker proc(s): {parts}; total {total:.0f} "
               f"(worker / in-process = {r['cpu_ms'].get('worker', 0) / base_cpu:.2f})")
+    print(f"\nsteps' own time per article (timings_ms): in-process {base_step_ms:.0f} ms; "
+          + "; ".join(f"{n} worker proc(s) {r['step_ms']:.0f} ms" for n, r in rows))
     print(f"\nload average now: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print("efficiency ratio = e2e articles/s with 1 worker process / in-process articles/s (aim >= 0.8)")
     return 0 if ok else 1
