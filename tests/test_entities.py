@@ -321,3 +321,18 @@ def test_training_smoke(tmp_path):
     T.train_crf(xs, [[t for _, t in s] for s in sents], model, dict(T.PARAMS, max_iterations=20))
     scores = T.evaluate(model, xs, sents)
     assert scores["all"]["micro"]["f1"] > 0.5  # it learnt its own training sentences
+
+
+def test_article_after_the_preposition_lam_gives_the_citation_form():
+    # للولايات = ل+ال+ولايات: the span starts at the article's lam (a surface slice), and
+    # the group's canonical form gives back the alef the surface dropped. للبنان is
+    # ل+لبنان, a known name, so nothing is added there.
+    from workers.pipeline import enrich
+    text = "وقال مسؤول للولايات المتحدة إن الولايات المتحدة سترد. وذهب إلى لبنان ثم للبنان."
+    result = enrich({"text": text}, ["entities"])
+    by_start = {e["start"]: e for e in result["entities"]}
+    first = by_start[text.index("للولايات") + 1]
+    assert first["text"] == "لولايات المتحدة" and "form" not in first
+    groups = {g["canonical"]: g for g in result["entity_groups"]}
+    assert groups["الولايات المتحدة"]["mentions"] == 2
+    assert groups["لبنان"]["variants"] == ["لبنان"]

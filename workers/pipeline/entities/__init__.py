@@ -76,6 +76,8 @@ def apply(result: dict, engine=None) -> None:
     eng = engine if hasattr(engine, "entities") else get_engine(engine)
     entities = eng.entities(result) if text.strip() else []
     entities.sort(key=lambda e: (e["start"], -e["end"]))
-    result["entities"] = entities
     result["entity_groups"] = group(entities)
+    for mention in entities:
+        mention.pop("form", None)  # grouping's citation form; the group carries it
+    result["entities"] = entities
     result.setdefault("engines", {})["entities"] = {"name": eng.name, "version": eng.version}

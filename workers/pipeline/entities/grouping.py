@@ -8,7 +8,9 @@ Two mentions of one type are the same entity when
     slip rather than another name (فوستوتشني / فوستوشني);
   * for people, one is a contiguous part of the other (a later bare كيم, or ساسو نغيسو
     of دينيس ساسو نجيسو); a part shared by several people goes to the most-mentioned.
-The canonical form is the most frequent of the group's longest surface forms.
+The canonical form is the most frequent of the group's longest forms, where a mention's
+form is its surface, or its citation form when the surface only implies part of it
+(``form``: للولايات المتحدة -> span لولايات المتحدة, form الولايات المتحدة).
 """
 from __future__ import annotations
 
@@ -102,7 +104,7 @@ def group(entities: list[dict], gaz: Gazetteer | None = None) -> list[dict]:
         members.setdefault(find(i), []).append(i)
     groups = []
     for gid, idx in enumerate(sorted(members.values(), key=lambda m: entities[m[0]]["start"])):
-        surfaces = [entities[i]["text"] for i in idx]
+        surfaces = [entities[i].get("form", entities[i]["text"]) for i in idx]
         freq = Counter(surfaces)
         longest = max(len(s.split()) for s in surfaces)
         canonical = max((s for s in freq if len(s.split()) == longest),

@@ -235,8 +235,25 @@ def tag_document(result: dict, tagger: CrfTagger | None = None) -> list[dict]:
         end = tokens[e - 1]["end"]
         if start >= end:
             continue
-        entities.append({"text": text[start:end], "start": start, "end": end, "type": typ})
+        mention = {"text": text[start:end], "start": start, "end": end, "type": typ}
+        first = loose(text[start:tokens[s]["end"]])
+        if (_article_lam_left(tokens[s], start)
+                and first not in tagger.gaz.first_words and first not in known):
+            # ل+ال written لل (للولايات): the span starts at the article's lam, and its
+            # alef is only implied; the citation form (for grouping) gives it back --
+            # unless the surface reading is itself a known name (للبنان is ل+لبنان).
+            mention["form"] = "ا" + mention["text"]
+        entities.append(mention)
     return entities
+
+
+def _article_lam_left(token: dict, start: int) -> bool:
+    """Does a span starting at ``start`` in ``token`` begin with the lam of an ال whose
+    alef the surface dropped after the preposition ل (ل+ال -> لل)?"""
+    segs = [norm(x) for x in token.get("segments") or []]
+    cut = start - token["start"]
+    return (cut > 0 and len(segs) >= 2 and segs[:2] == ["ل", "ال"]
+            and token["text"][cut - 1:cut + 1] == "لل")
 
 
 def _spans(tags):
