@@ -93,3 +93,20 @@ def test_no_jar_is_a_clear_error(monkeypatch, tmp_path):
     with pytest.raises(PipelineError) as err:
         apply(result, engine="farasa")
     assert "FARASA_NER_JAR" in str(err.value)
+
+
+def test_auto_without_the_jar_falls_back_to_builtin_and_says_so(monkeypatch, tmp_path):
+    from workers.pipeline import entities
+    monkeypatch.delenv("FARASA_NER_JAR", raising=False)
+    monkeypatch.setenv("FARASA_BIN_DIR", str(tmp_path))
+    monkeypatch.setattr("farasa.ner.FarasaNamedEntityRecognizer.bin_dir", tmp_path)
+    entities._ENGINES.pop("auto", None)
+    try:
+        result = {"document": {"text": "قال الرئيس الروسي فلاديمير بوتين في موسكو"}, "engines": {}}
+        entities.apply(result, engine="auto")
+        info = result["engines"]["entities"]
+        assert info["name"] == "builtin" and "unavailable" in info["fallback"]
+        assert str(tmp_path) not in info["fallback"]  # no host paths in a client's result
+        assert [e["text"] for e in result["entities"]] == ["فلاديمير بوتين", "موسكو"]
+    finally:
+        entities._ENGINES.pop("auto", None)
