@@ -232,7 +232,7 @@ def wait_for(job_ids: list[str], seconds: int) -> list[dict | None]:
         if remaining <= 0:
             return jobs
         time.sleep(min(interval, remaining))
-        interval = min(interval * 1.5, 0.25)
+        interval = min(interval * 1.5, 0.1)  # a pending record is small: cheap to re-read
 
 
 def _pending_headers(job: dict) -> dict:
