@@ -186,6 +186,14 @@ def main(argv: list[str] | None = None) -> int:
           + "; ".join(f"{n} worker proc(s) {r['step_ms']:.0f} ms" for n, r in rows))
     print(f"\nload average now: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print("efficiency ratio = e2e articles/s with 1 worker process / in-process articles/s (aim >= 0.8)")
+    from bench.summary import record  # the `make bench` table (no-op outside it)
+    for n, r in rows:
+        record("service", f"e2e rate, {n} worker proc(s)", round(r["rate"], 2), unit="articles/s",
+               baseline="in-process pipeline", baseline_value=round(base_rate, 2))
+        record("service", f"e2e p50 latency, {n} worker proc(s)", round(pct(r["client_ms"], 50)),
+               unit="ms", higher_is_better=False)
+        record("service", f"e2e p95 latency, {n} worker proc(s)", round(pct(r["client_ms"], 95)),
+               unit="ms", higher_is_better=False)
     return 0 if ok else 1
 
 
