@@ -42,6 +42,15 @@ def create_app(settings: Settings | None = None, *, store: JobStore | None = Non
     app.register_blueprint(jobs_bp)
     app.register_blueprint(ops_bp)
     _register_error_handlers(app, settings)
+    # Order matters: the key is checked before the rate limiter counts (per key), and
+    # both before a route reads the body. docs/security.md.
+    from service import auth, headers, ratelimit
+    try:
+        auth.install(app, settings)
+    except auth.KeyConfigError as exc:
+        raise SystemExit(f"configuration error: {exc}") from None
+    ratelimit.install(app, settings)
+    headers.install(app)
     return app
 
 

@@ -29,6 +29,18 @@ def _float(name: str, default: float) -> float:
         raise SystemExit(f"configuration error: {name} must be a number, got {raw!r}") from None
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SystemExit(f"configuration error: {name} must be true or false, got {raw!r}")
+
+
 # Hard ceiling for ?wait=N, also written in openapi.yaml (the Wait parameter's maximum).
 WAIT_CEILING_SECONDS = 30
 
@@ -50,6 +62,15 @@ class Settings:
     step_time_limit: float = 90.0        # hard kill of the worker child
     readyz_timeout: float = 1.0          # how long /readyz waits for a worker to answer ping
     engine: str = ""                     # "", "builtin" or "farasa": engine for segmentation/entities
+    # Security (docs/security.md). Keys are on when any are configured.
+    api_keys: str = ""                   # "key_id:sha256hex" entries (python -m service.keys new)
+    api_keys_file: str = ""              # a file of such entries, one per line
+    auth_required: bool = False          # true: refuse to start without keys (compose file)
+    metrics_require_key: bool = False    # true: /metrics needs a valid key too
+    rate_limit: str = ""                 # per key (per client IP when keys are off), e.g.
+                                         # "600/minute;10000/hour"; "" = no limit
+    log_format: str = "json"             # "json" or "text"
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -69,6 +90,13 @@ class Settings:
             step_time_limit=_float("STEP_TIME_LIMIT", cls.step_time_limit),
             readyz_timeout=_float("READYZ_TIMEOUT", cls.readyz_timeout),
             engine=os.environ.get("ENGINE", ""),
+            api_keys=os.environ.get("API_KEYS", ""),
+            api_keys_file=os.environ.get("API_KEYS_FILE", ""),
+            auth_required=_bool("AUTH_REQUIRED", cls.auth_required),
+            metrics_require_key=_bool("METRICS_REQUIRE_KEY", cls.metrics_require_key),
+            rate_limit=os.environ.get("RATE_LIMIT", cls.rate_limit).strip(),
+            log_format=os.environ.get("LOG_FORMAT", cls.log_format).strip().lower() or cls.log_format,
+            log_level=os.environ.get("LOG_LEVEL", cls.log_level).strip().upper() or cls.log_level,
         )
         values.update(overrides)
         # Celery refuses a soft limit above the hard one (every task would fail).

@@ -25,6 +25,8 @@ TITLES = {
     "too-large": "Content too large",
     "idempotency-key-reused": "Idempotency-Key reused with another request",
     "idempotency-key-in-progress": "Request with this Idempotency-Key still in progress",
+    "unauthorized": "API key missing or not valid",
+    "rate-limited": "Too many requests",
     "not-found": "Not found",
     "job-not-finished": "Job has not finished",
     "job-failed": "Job failed",

@@ -1,4 +1,12 @@
-"""WSGI entry point for gunicorn: ``gunicorn 'service.wsgi:app'``."""
-from service.app import create_app
+"""WSGI entry point for gunicorn: ``gunicorn 'service.wsgi:app'``.
 
-app = create_app()
+Logging is set up here (JSON lines on stderr, service/logs.py), not in ``create_app``:
+tests build many apps in one process and keep pytest's own log capture.
+"""
+from service.app import create_app
+from service.config import Settings
+from service.logs import configure
+
+settings = Settings.from_env()
+configure(settings.log_format, settings.log_level)
+app = create_app(settings)

@@ -19,9 +19,10 @@ own queue, so JVM-backed steps can have a worker pool of their own
 from __future__ import annotations
 
 import json
+import logging
 import os
 
-from celery import Celery, chain
+from celery import Celery, chain, signals
 from kombu import serialization as kombu_serialization
 from kombu.utils import json as kombu_json
 
@@ -89,11 +90,41 @@ app.conf.update(
         "socket_timeout": 5,
         # A message taken but not acked (worker gone without a trace) comes back after this.
         "visibility_timeout": int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "3600")),
+        # How often a worker looks for such messages. kombu's default scans on every 10th
+        # 10 s tick (100 s); every tick: one cheap ZRANGE, and a killed worker's jobs come
+        # back within visibility_timeout + this.
+        "unacked_restore_interval": int(os.environ.get("BROKER_RESTORE_INTERVAL", "10")),
+        "unacked_restore_throttle": 1,
     },
     worker_hijack_root_logger=False,
     worker_send_task_events=False,
     timezone="UTC",
 )
+
+
+# -- logging (service/logs.py): JSON lines with the job id, never the article ----------------
+
+@signals.setup_logging.connect
+def _setup_logging(loglevel=None, **_kwargs) -> None:
+    """Connecting this signal keeps Celery from setting up logging itself: the worker logs
+    JSON lines like the API. ``LOG_LEVEL`` wins over ``--loglevel`` when set."""
+    from service.logs import configure
+    level = settings.log_level if os.environ.get("LOG_LEVEL") else \
+        logging.getLevelName(loglevel or logging.INFO)
+    configure(settings.log_format, str(level))
+
+
+@signals.before_task_publish.connect
+def _argsrepr_names_the_job(body=None, headers=None, **_kwargs) -> None:
+    """``argsrepr`` is what Celery logs (and monitors show) for a task's arguments; by
+    default a repr of them, i.e. of the article. Name the job instead (service/logs.py
+    reads the job id from it for the worker's "received" line)."""
+    if headers is None:
+        return
+    args = body[0] if isinstance(body, (tuple, list)) and body and isinstance(body[0], (tuple, list)) else ()
+    job_id = args[-1] if args and isinstance(args[-1], str) else None
+    headers["argsrepr"] = f"(<result>, job_id={job_id})" if job_id else "(<withheld>)"
+    headers["kwargsrepr"] = "{}"
 
 
 def build_chain(job_id: str, result: dict, steps: list[str], celery: Celery | None = None,

@@ -28,6 +28,7 @@ from celery import Task, signals
 from billiard.exceptions import WorkerLostError
 from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
 
+from service.logs import reset_job, set_job
 from service.problems import problem_dict
 from service.store import JobStore
 from workers.celery_app import ASSEMBLE_TASK, app, settings, step_task_name
@@ -67,6 +68,27 @@ def warm_engines(**_kwargs) -> None:
         log.exception("engine warm-up failed")
     else:
         log.info("engines warm in %.0f ms", (time.perf_counter() - started) * 1000)
+
+
+# Every line logged while a task runs (Celery's own "succeeded"/"raised" lines included)
+# carries the task's job id: it is the last argument of every task of a job's chain.
+_log_tokens: dict = {}
+
+
+@signals.task_prerun.connect
+def _job_log_context(task_id=None, args=None, **_kwargs) -> None:
+    job_id = args[-1] if args and isinstance(args[-1], str) else None
+    _log_tokens[task_id] = set_job(job_id)
+
+
+@signals.task_postrun.connect
+def _end_job_log_context(task_id=None, **_kwargs) -> None:
+    token = _log_tokens.pop(task_id, None)
+    if token is not None:
+        try:
+            reset_job(token)
+        except ValueError:  # set in another context: clear instead
+            set_job(None)
 
 
 def _retry_countdown(retries: int) -> float:

@@ -1,0 +1,70 @@
+"""Rate limits on the /v1 API: Flask-Limiter, counters in the same Redis as the jobs.
+
+One budget per API key (per client IP when keys are off), ``RATE_LIMIT`` in Flask-Limiter's
+notation (``"600/minute"``, several separated by ``;``), counted with the sliding-window
+counter strategy (smooth like a moving window, two Redis keys per limit). Every /v1
+request counts, including ones refused with a 4xx: a client hammering the API with bad
+requests is throttled too. Operations endpoints are never limited (a scraper or a load
+balancer must not be locked out). Over the limit: ``429`` problem with ``Retry-After``.
+
+Empty ``RATE_LIMIT`` (the default, and ``make run``) installs nothing.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from flask import g, request
+
+from service.problems import problem_response
+
+
+def client_identity() -> str:
+    """The budget a request counts against: its key, or its client address."""
+    owner = g.get("api_key_owner")
+    if owner:
+        return owner
+    return f"ip:{request.remote_addr or 'unknown'}"
+
+
+def install(app, settings):
+    if not settings.rate_limit:
+        return None
+    from flask_limiter import Limiter
+    from flask_limiter.errors import RateLimitExceeded
+    from limits import parse_many
+
+    try:
+        parse_many(settings.rate_limit)
+    except ValueError:
+        raise SystemExit(f"configuration error: RATE_LIMIT {settings.rate_limit!r} is not a "
+                         "rate limit like '600/minute' or '10/second;1000/hour'") from None
+
+    limiter = Limiter(
+        client_identity,
+        app=app,
+        # One budget across every /v1 route (application limits), not one per route.
+        application_limits=[settings.rate_limit],
+        application_limits_exempt_when=lambda: request.blueprint != "jobs",
+        storage_uri=settings.redis_url,
+        # Same short timeouts as the job store: Redis away is a quick 503, not a hang.
+        storage_options={"socket_connect_timeout": 2, "socket_timeout": 5},
+        strategy="sliding-window-counter",
+        key_prefix=f"{settings.key_prefix}ratelimit",
+        headers_enabled=False,
+    )
+    app.extensions["rate_limiter"] = limiter
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(exc: RateLimitExceeded):
+        current = limiter.current_limit
+        wait = 1
+        if current is not None:
+            # window[0]: when the limit has room again (reset_at adds a second of margin).
+            wait = max(1, math.ceil(current.window[0] - time.time()))
+        return problem_response(429, "rate-limited",
+                                f"too many requests for this client (limit {exc.limit.limit}); "
+                                f"retry after {wait} s",
+                                headers={"Retry-After": wait})
+
+    return limiter
