@@ -54,6 +54,13 @@ if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[3], 1) end
 return 1
 """
 
+# KEYS[1] job hash; ARGV[1] field. Counts one more delivery of a redelivered message;
+# 0 when the job is gone (a deleted job is not recreated).
+_COUNT_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+"""
+
 _JSON_FIELDS = ("steps", "steps_done", "metadata", "result", "error")
 
 
@@ -78,6 +85,7 @@ class JobStore:
         self.prefix = prefix
         self.ttl = int(ttl)
         self._update = self.r.register_script(_UPDATE_LUA)
+        self._count = self.r.register_script(_COUNT_LUA)
 
     @classmethod
     def from_settings(cls, settings) -> "JobStore":
@@ -122,10 +130,9 @@ class JobStore:
         """Undo ``create`` for jobs the broker did not take (no trace, no count)."""
         if not job_ids:
             return
-        pipe = self.r.pipeline(transaction=True)
-        pipe.delete(*[self.job_key(j) for j in job_ids])
-        pipe.hincrby(self.stats_key, "created", -len(job_ids))
-        pipe.execute()
+        removed = self.r.delete(*[self.job_key(j) for j in job_ids])
+        if removed:  # only those create() had written were counted
+            self.r.hincrby(self.stats_key, "created", -removed)
 
     def get(self, job_id: str) -> dict | None:
         raw = self.r.hgetall(self.job_key(job_id))
@@ -202,6 +209,10 @@ class JobStore:
         return self._write(job_id, PENDING, "failed", status="failed",
                            error=json.dumps(problem, ensure_ascii=False),
                            updated_at=ts, finished_at=ts, started_at__ifabsent=ts)
+
+    def count_redelivery(self, job_id: str, step: str) -> int:
+        """One more redelivery of ``step``'s message (its worker was lost); the new total."""
+        return int(self._count(keys=[self.job_key(job_id)], args=[f"redelivered:{step}"]))
 
     def observe_step(self, step: str, seconds: float) -> None:
         """Add one step duration to its histogram (cumulative buckets, as Prometheus wants)."""
