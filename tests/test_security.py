@@ -8,7 +8,6 @@ rate-limited app has its own Redis key prefix so counters never leak between tes
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import subprocess
@@ -366,3 +365,25 @@ def test_over_http_keys_server_header_and_logs(gunicorn_keyed, check):
     accepted = [json.loads(ln) for ln in lines if '"jobs accepted"' in ln]
     assert accepted and accepted[-1]["job_ids"] == [job["id"]]
     assert marker not in log.read_text(errors="replace")
+
+
+def test_rate_limiter_with_redis_down_fails_open_and_submit_is_503(settings, check):
+    from service.app import create_app
+    dead = replace(settings, redis_url=f"redis://127.0.0.1:{free_port()}/0", rate_limit="1/minute")
+    client = create_app(dead, enqueue=lambda *a: None).test_client()
+    for _ in range(2):
+        resp = client.get("/v1/steps")
+        check(resp)
+        assert resp.status_code == 200
+    resp = post_json(client, "/v1/jobs", {"text": A})
+    check(resp)
+    assert resp.status_code == 503 and resp.headers["Retry-After"].isdigit()
+
+
+def test_compose_file_turns_keys_and_rate_limits_on():
+    import yaml
+    env = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["api"]["environment"]
+    assert env["AUTH_REQUIRED"] == "true" and "API_KEYS" in env
+    from limits import parse_many
+    default = re.fullmatch(r"\$\{RATE_LIMIT:-(.+)\}", env["RATE_LIMIT"]).group(1)
+    assert parse_many(default)
