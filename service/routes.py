@@ -315,6 +315,7 @@ def get_job_result(job_id: str):
 def delete_job(job_id: str):
     _load_job(job_id)
     _store().delete(job_id)
+    current_app.logger.info("job deleted", extra={"job_id": job_id})
     return "", 204
 
 
