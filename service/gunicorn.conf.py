@@ -13,3 +13,13 @@ timeout = 60                      # above the 30 s ceiling of ?wait
 graceful_timeout = 10
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
+
+
+def on_starting(server):
+    """The master's own lines as JSON too (the workers' are switched by service/wsgi.py)."""
+    if os.environ.get("LOG_FORMAT", "json").strip().lower() != "text":
+        try:
+            from service.logs import use_json_for_gunicorn
+        except ImportError:  # not started from the project root: plain lines
+            return
+        use_json_for_gunicorn()

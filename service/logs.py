@@ -33,6 +33,10 @@ _job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", d
 EXTRA_FIELDS = ("job_id", "job_ids", "step", "problem", "status", "owner", "task_id", "task",
                 "duration_ms", "method", "path", "client", "retry_in", "count")
 _JOB_IN_ARGSREPR = re.compile(r"job_id=([0-9a-f]{32})")
+_JOB_IN_PATH = re.compile(r"^/v1/jobs/([0-9a-f]{32})(?:/|$)")
+# gunicorn access-log atoms written as fields (its record also holds every request header,
+# Authorization included: only these are output).
+_ACCESS_ATOMS = (("method", "m"), ("path", "U"), ("status", "s"), ("duration_ms", "M"), ("client", "h"))
 _WITHHELD = "<withheld>"
 
 
@@ -92,6 +96,13 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         job_id = getattr(record, "job_id", None) or _job_id.get()
+        if record.name == "gunicorn.access" and isinstance(record.args, dict):
+            for field, atom in _ACCESS_ATOMS:
+                value = dict.get(record.args, atom)
+                if value not in (None, "-"):
+                    doc[field] = int(value) if field == "status" and str(value).isdigit() else value
+            found = _JOB_IN_PATH.match(dict.get(record.args, "U") or "")
+            job_id = job_id or (found.group(1) if found else None)
         if job_id:
             doc["job_id"] = job_id
         for name in EXTRA_FIELDS:
@@ -136,8 +147,8 @@ class TextFormatter(logging.Formatter):
 def configure(fmt: str = "json", level: str = "INFO", stream=None) -> logging.Handler:
     """Send every logger's records to one handler on stderr with the chosen formatter.
 
-    Installed on the root logger (idempotent). gunicorn's own error and access logs keep
-    gunicorn's format: they carry no article text, and request paths name job ids.
+    Installed on the root logger (idempotent). gunicorn's own loggers: see
+    ``use_json_for_gunicorn``.
     """
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(TextFormatter() if fmt == "text" else JsonFormatter())
@@ -150,3 +161,13 @@ def configure(fmt: str = "json", level: str = "INFO", stream=None) -> logging.Ha
     root.addHandler(handler)
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
     return handler
+
+
+def use_json_for_gunicorn() -> None:
+    """gunicorn's own loggers keep their handlers (stream or file) but write JSON lines;
+    an access line gets method, path, status, duration_ms, client and the job id of a
+    /v1/jobs/<id> path. Called by the app (service/wsgi.py) and, for the master's lines,
+    by gunicorn's config file."""
+    for name in ("gunicorn.error", "gunicorn.access"):
+        for h in logging.getLogger(name).handlers:
+            h.setFormatter(JsonFormatter())

@@ -5,8 +5,10 @@ tests build many apps in one process and keep pytest's own log capture.
 """
 from service.app import create_app
 from service.config import Settings
-from service.logs import configure
+from service.logs import configure, use_json_for_gunicorn
 
 settings = Settings.from_env()
 configure(settings.log_format, settings.log_level)
+if settings.log_format == "json":
+    use_json_for_gunicorn()
 app = create_app(settings)
