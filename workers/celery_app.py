@@ -59,6 +59,14 @@ def step_task_name(step: str) -> str:
 
 
 ASSEMBLE_TASK = "enrich.assemble"
+RUN_TASK = "enrich.run"
+
+# Consecutive steps routed to the same queue travel as one task (RUN_TASK) instead of one
+# task each: every hop between tasks re-sends the whole result (~100 KB once tokens exist)
+# through Redis and costs the worker about as much CPU as the steps themselves. Steps routed
+# to different queues (CELERY_QUEUE_<STEP>) are still separate tasks. FUSE_STEPS=0: one
+# task per step, always.
+FUSE_STEPS = os.environ.get("FUSE_STEPS", "1").strip().lower() not in ("0", "false", "no", "")
 
 
 def queue_for(step: str) -> str:
@@ -128,10 +136,13 @@ def _argsrepr_names_the_job(body=None, headers=None, **_kwargs) -> None:
 
 
 def build_chain(job_id: str, result: dict, steps: list[str], celery: Celery | None = None,
-                queue: str | None = None):
-    """The Celery chain for one job: one task per step, then assemble.
+                queue: str | None = None, fuse: bool | None = None):
+    """The Celery chain for one job: the steps, then assemble.
 
-    ``queue`` sends every task of the chain to that queue instead of the routed ones.
+    With ``fuse`` (default FUSE_STEPS), each run of consecutive steps routed to one queue
+    is one RUN_TASK, which also assembles when it ends the job on the assemble queue;
+    otherwise one task per step, then ASSEMBLE_TASK. ``queue`` sends every task of the
+    chain to that queue instead of the routed ones.
     """
     celery = celery or app
     # Time limits are the worker's (its STEP_*_TIME_LIMIT): a producer that has the tasks
@@ -139,6 +150,8 @@ def build_chain(job_id: str, result: dict, steps: list[str], celery: Celery | No
     options = {"time_limit": None, "soft_time_limit": None}
     if queue:
         options["queue"] = queue
+    if FUSE_STEPS if fuse is None else fuse:
+        return _fused_chain(celery, job_id, result, steps, queue, options)
     sigs = []
     for i, step in enumerate(steps):
         args = (result, job_id) if i == 0 else (job_id,)
@@ -148,7 +161,29 @@ def build_chain(job_id: str, result: dict, steps: list[str], celery: Celery | No
     return chain(*sigs)
 
 
+def _fused_chain(celery: Celery, job_id: str, result: dict, steps: list[str],
+                 queue: str | None, options: dict):
+    runs: list[tuple[str, list[str]]] = []
+    for step in steps:
+        q = queue or queue_for(step)
+        if runs and runs[-1][0] == q:
+            runs[-1][1].append(step)
+        else:
+            runs.append((q, [step]))
+    assemble_queue = queue or queue_for("assemble")
+    sigs = []
+    for i, (q, run) in enumerate(runs):
+        final = i == len(runs) - 1 and q == assemble_queue
+        args = (run, final, job_id)
+        sigs.append(celery.signature(RUN_TASK, args=(result, *args) if i == 0 else args,
+                                     **{**options, "queue": q}))
+    if not runs or runs[-1][0] != assemble_queue:
+        tail_args = (job_id,) if runs else (result, job_id)
+        sigs.append(celery.signature(ASSEMBLE_TASK, args=tail_args, **options))
+    return chain(*sigs)
+
+
 def enqueue(job_id: str, result: dict, steps: list[str], celery: Celery | None = None,
-            queue: str | None = None) -> None:
+            queue: str | None = None, fuse: bool | None = None) -> None:
     """Publish the job's chain; raises if the broker cannot take it."""
-    build_chain(job_id, result, steps, celery, queue).apply_async()
+    build_chain(job_id, result, steps, celery, queue, fuse).apply_async()

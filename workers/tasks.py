@@ -31,7 +31,7 @@ from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
 from service.logs import reset_job, set_job
 from service.problems import problem_dict
 from service.store import JobStore
-from workers.celery_app import ASSEMBLE_TASK, app, settings, step_task_name
+from workers.celery_app import ASSEMBLE_TASK, RUN_TASK, app, settings, step_task_name
 from workers.pipeline import STEPS, PipelineError, enrich, finish, run_step
 
 log = logging.getLogger("workers.tasks")
@@ -144,8 +144,10 @@ class JobTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         if isinstance(exc, WorkerLostError) or len(args) < 2:
             return
-        job_id = args[1]
+        job_id = args[-1]  # every task of a job's chain takes the job id last
         step = self.name.rsplit(".", 1)[-1] if self.name.startswith("enrich.step.") else None
+        if self.name == RUN_TASK:
+            step = _current_step(args)
         what = step or "assemble"
         if isinstance(exc, TimeLimitExceeded):
             problem = (504, "step-timeout",
@@ -161,28 +163,39 @@ class JobTask(Task):
             log.exception("could not record the failure", extra={"job_id": job_id})
 
 
+def _step_work(step: str, result: dict, job_id: str) -> dict:
+    """One step on the result, and the job record updated after it."""
+    # The first step moves the job to running; later steps learn that the job was
+    # deleted or has finished (a redelivered message) from step_done, one Redis
+    # round trip fewer per step. Either way the chain stops (Ignore).
+    if not result["steps"] and store().mark_running(job_id, step) != 1:
+        raise Ignore()
+    # A retried message carries the result as this task left it: if the step
+    # already ran on it (a transient fault hit the record update), do not run it twice.
+    took = None
+    if step not in result["steps"]:
+        started = time.perf_counter()
+        run_step(step, result, ENGINES)
+        took = time.perf_counter() - started
+    if store().step_done(job_id, list(result["steps"]), step, took) != 1:
+        raise Ignore()
+    return result
+
+
+def _current_step(args) -> str | None:
+    """The step to blame when a RUN_TASK fails outside its body (e.g. killed at the hard
+    limit): its first step the message's result had not done (the child's progress died
+    with it; the job record's steps_done tells how far it got)."""
+    result, steps = args[0], args[1]
+    done = set(result.get("steps", ())) if isinstance(result, dict) else set()
+    return next((s for s in steps if s not in done), None)
+
+
 def _make_step_task(step: str):
     @app.task(name=step_task_name(step), bind=True, base=JobTask, acks_late=True,
               reject_on_worker_lost=True)
     def step_task(self, result: dict, job_id: str) -> dict:
-        def work():
-            # The first step moves the job to running; later steps learn that the job was
-            # deleted or has finished (a redelivered message) from step_done, one Redis
-            # round trip fewer per step. Either way the chain stops (Ignore).
-            if not result["steps"] and store().mark_running(job_id, step) != 1:
-                raise Ignore()
-            # A retried message carries the result as this task left it: if the step
-            # already ran on it (a transient fault hit the record update), do not run it twice.
-            took = None
-            if step not in result["steps"]:
-                started = time.perf_counter()
-                run_step(step, result, ENGINES)
-                took = time.perf_counter() - started
-            if store().step_done(job_id, list(result["steps"]), step, took) != 1:
-                raise Ignore()
-            return result
-
-        return _run(self, job_id, step, work)
+        return _run(self, job_id, step, lambda: _step_work(step, result, job_id))
 
     return step_task
 
@@ -190,11 +203,25 @@ def _make_step_task(step: str):
 STEP_TASKS = {step: _make_step_task(step) for step in STEPS}
 
 
+def _assemble_work(result: dict, job_id: str) -> None:
+    finish(result)
+    if store().succeed(job_id, result) == 1:
+        log.info("job succeeded", extra={"job_id": job_id})
+
+
 @app.task(name=ASSEMBLE_TASK, bind=True, base=JobTask, acks_late=True, reject_on_worker_lost=True)
 def assemble(self, result: dict, job_id: str) -> None:
     """Final touches (counts, internal keys removed) and the job's success."""
-    def work():
-        finish(result)
-        if store().succeed(job_id, result) == 1:
-            log.info("job succeeded", extra={"job_id": job_id})
-    return _run(self, job_id, None, work)
+    return _run(self, job_id, None, lambda: _assemble_work(result, job_id))
+
+
+@app.task(name=RUN_TASK, bind=True, base=JobTask, acks_late=True, reject_on_worker_lost=True)
+def run_steps(self, result: dict, steps: list[str], final: bool, job_id: str) -> dict | None:
+    """Consecutive steps routed to one queue, in one message (workers.celery_app.FUSE_STEPS);
+    each step is handled and recorded exactly as by its own task, and ``final`` assembles.
+    The task's time limits cover the steps it runs."""
+    for step in steps:
+        _run(self, job_id, step, lambda: _step_work(step, result, job_id))
+    if final:
+        return _run(self, job_id, None, lambda: _assemble_work(result, job_id))
+    return result
