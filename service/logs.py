@@ -101,7 +101,9 @@ class JsonFormatter(logging.Formatter):
                 value = dict.get(record.args, atom)
                 if value not in (None, "-"):
                     doc[field] = int(value) if field == "status" and str(value).isdigit() else value
-            found = _JOB_IN_PATH.match(dict.get(record.args, "U") or "")
+            # A job's URL, or for a submit the Location it answered with.
+            found = (_JOB_IN_PATH.match(dict.get(record.args, "U") or "")
+                     or _JOB_IN_PATH.match(dict.get(record.args, "{location}o") or ""))
             job_id = job_id or (found.group(1) if found else None)
         if job_id:
             doc["job_id"] = job_id
