@@ -32,9 +32,12 @@ from service.logs import reset_job, set_job
 from service.problems import problem_dict
 from service.store import JobStore
 from workers.celery_app import ASSEMBLE_TASK, RUN_TASK, app, settings, step_task_name
-from workers.pipeline import STEPS, PipelineError, enrich, finish, run_step
+from workers.pipeline import STEPS, PipelineError, enrich, finish, register_interrupt, run_step
 
 log = logging.getLogger("workers.tasks")
+
+# Layers contain their own failures, but the soft time limit must stop the step.
+register_interrupt(SoftTimeLimitExceeded)
 
 TRANSIENT = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 MAX_RETRIES = int(os.environ.get("STEP_MAX_RETRIES", "3"))

@@ -44,6 +44,22 @@ class PipelineError(Exception):
         self.code = code
 
 
+# Exceptions that must stop a step even where a layer contains failures on purpose (a bug
+# on one word keeps that word whole; hostile markup falls back to plain text): a worker's
+# time limit, for one. The Celery side registers its own; this package imports no Celery.
+_INTERRUPTS: list[type[BaseException]] = []
+
+
+def register_interrupt(exc_type: type[BaseException]) -> None:
+    if exc_type not in _INTERRUPTS:
+        _INTERRUPTS.append(exc_type)
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Should a layer that contains failures re-raise ``exc``?"""
+    return isinstance(exc, tuple(_INTERRUPTS))
+
+
 class UnknownStep(PipelineError):
     def __init__(self, step: str):
         super().__init__(f"unknown step {step!r}; known steps: {', '.join(STEPS)}",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html as htmllib
 import re
 
+from workers.pipeline import is_interrupt
+
 _BLOCK_TAGS = r"(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|section|article|header|footer|nav|aside|blockquote|pre|table|main|figure|figcaption|title)"
 
 
@@ -27,7 +29,9 @@ def _fallback_text(html: str) -> str:
                     continue
                 el.text = "\n" + (el.text or "")
         text = root.text_content()
-    except Exception:
+    except Exception as exc:
+        if is_interrupt(exc):
+            raise
         text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", html)
         text = re.sub(rf"(?i)</?{_BLOCK_TAGS}\b[^>]*>", "\n", text)
         text = htmllib.unescape(re.sub(r"<[^>]*>", " ", text))
@@ -55,7 +59,9 @@ def markup_fields(html: str) -> dict:
     try:
         import lxml.html
         root = lxml.html.fromstring(html)
-    except Exception:
+    except Exception as exc:
+        if is_interrupt(exc):
+            raise
         return out
     try:
         crumbs = root.xpath(f"//*[{_lower_contains('class', 'breadcrumb')} or {_lower_contains('id', 'breadcrumb')}"
@@ -72,7 +78,9 @@ def markup_fields(html: str) -> dict:
             f"//*[{_lower_contains('class', 'tags')} or {_lower_contains('class', 'keywords')}]//a")
         if tags:
             out["tags"] = _texts(tags)
-    except Exception:      # markup we cannot read gives no fields, never an error
+    except Exception as exc:      # markup we cannot read gives no fields, never an error
+        if is_interrupt(exc):
+            raise
         return {k: v for k, v in out.items() if v}
     return {k: v for k, v in out.items() if v}
 
@@ -101,7 +109,9 @@ def extract(html: str) -> tuple[str, dict]:
             if tags:
                 meta["tags"] = [t.strip() for t in (tags if isinstance(tags, list) else str(tags).split(","))
                                 if t and t.strip()]
-    except Exception:      # trafilatura on hostile markup: fall back rather than fail the job
+    except Exception as exc:      # trafilatura on hostile markup: fall back rather than fail the job
+        if is_interrupt(exc):
+            raise
         text = ""
     if not text.strip():
         text = _fallback_text(html)
@@ -116,5 +126,7 @@ def html_to_text(html: str) -> str:
     """Main text of an HTML page, uncleaned (what the cleaner would start from)."""
     try:
         return extract(html)[0]
-    except Exception:
+    except Exception as exc:
+        if is_interrupt(exc):
+            raise
         return ""

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from .normalize import normalise_word
 
+from workers.pipeline import is_interrupt
+
 log = logging.getLogger(__name__)
 
 LAM, ALEF = "\u0644", "\u0627"
@@ -122,8 +124,11 @@ class BuiltinSegmenter:
                     norm = alt
             try:
                 segs = list(seg(norm))
-            except Exception:  # noqa: BLE001 - a bug on one word must not fail the article
-                log.exception("segmenting %r failed; kept whole", norm[:50])
+            except Exception as exc:  # noqa: BLE001 - a bug on one word must not fail the article
+                if is_interrupt(exc):
+                    raise
+                # The word itself is article text: the log says only how long it was.
+                log.exception("segmenting a %d-letter word failed; kept whole", len(norm))
                 segs = [norm]
             out.append(to_surface(word, norm, index, segs))
         return out
