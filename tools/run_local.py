@@ -155,7 +155,8 @@ class LocalStack:
 def curl_example(base: str, run_dir: Path) -> str:
     seed = sorted((ROOT / "seeds").glob("*.txt"))[0]
     body = run_dir / "example-request.json"
-    body.write_text(json.dumps({"text": seed.read_text(encoding="utf-8"), "source": "seed",
+    # No client fields: the outlet, title and tags come from the article's own boilerplate.
+    body.write_text(json.dumps({"text": seed.read_text(encoding="utf-8"),
                                 "metadata": {"file": seed.name}}, ensure_ascii=False),
                     encoding="utf-8")
     rel = os.path.relpath(body, Path.cwd())
