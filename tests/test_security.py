@@ -405,3 +405,24 @@ def test_compose_file_turns_keys_and_rate_limits_on():
     from limits import parse_many
     default = re.fullmatch(r"\$\{RATE_LIMIT:-(.+)\}", env["RATE_LIMIT"]).group(1)
     assert parse_many(default)
+
+
+def test_keys_are_compared_in_constant_time_even_for_unknown_ids(monkeypatch):
+    """Every check goes through hmac.compare_digest, also for an id that does not exist (a
+    dummy digest), so neither the id nor a digest prefix can be found by timing."""
+    import hmac
+
+    from service import auth
+    calls = []
+    real = hmac.compare_digest
+
+    def spy(a, b):
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(auth.hmac, "compare_digest", spy)
+    ring = KeyRing(parse_entries(LINE_A))
+    assert ring.identify(KEY_A) == "alpha"
+    assert ring.identify("gamma." + KEY_A.partition(".")[2]) is None
+    assert ring.identify("no-dot-at-all") is None
+    assert len(calls) == 3 and all(len(a) == len(b) == 64 for a, b in calls)
