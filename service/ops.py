@@ -75,8 +75,8 @@ def readyz():
 
 
 class StoreCollector:
-    """Job counters, step-duration histograms and queue depth, read from Redis at scrape
-    time (workers write them there; see service/store.py)."""
+    """Job counters, step-duration histograms, engines in use and queue depth, read from
+    Redis at scrape time (workers write them there; see service/store.py)."""
 
     def __init__(self, store, queues):
         self.store = store
@@ -100,6 +100,12 @@ class StoreCollector:
             buckets.append(("+Inf", h.get("le:+Inf", 0.0)))
             hist.add_metric([step], buckets, sum_value=h.get("sum", 0.0))
         yield hist
+        engines = CounterMetricFamily("enrich_engine_jobs",
+                                      "Succeeded jobs by the engine behind each layer.",
+                                      labels=["layer", "engine", "version"])
+        for (layer, name, version), n in sorted(self.store.engine_counts().items()):
+            engines.add_metric([layer, name, version], n)
+        yield engines
         depth = GaugeMetricFamily("enrich_queue_depth", "Messages waiting in a broker queue.",
                                   labels=["queue"])
         for queue in self.queues:

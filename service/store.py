@@ -102,6 +102,10 @@ class JobStore:
     def step_hist_key(self, step: str) -> str:
         return f"{self.prefix}stats:step:{step}"
 
+    @property
+    def engines_key(self) -> str:
+        return f"{self.prefix}stats:engines"
+
     def idem_key(self, owner: str, key: str) -> str:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
         return f"{self.prefix}idem:{owner}:{digest}"
@@ -199,10 +203,18 @@ class JobStore:
 
     def succeed(self, job_id: str, result: dict) -> int:
         ts = now_iso()
-        return self._write(job_id, PENDING, "succeeded", status="succeeded",
-                           steps_done=json.dumps(result.get("steps", [])),
-                           result=json.dumps(result, ensure_ascii=False),
-                           updated_at=ts, finished_at=ts, started_at__ifabsent=ts)
+        written = self._write(job_id, PENDING, "succeeded", status="succeeded",
+                              steps_done=json.dumps(result.get("steps", [])),
+                              result=json.dumps(result, ensure_ascii=False),
+                              updated_at=ts, finished_at=ts, started_at__ifabsent=ts)
+        if written == 1 and result.get("engines"):
+            # Which engine serves each layer (a jar present or not) shows in the metrics.
+            pipe = self.r.pipeline(transaction=False)
+            for layer, info in result["engines"].items():
+                pipe.hincrby(self.engines_key,
+                             "\t".join((layer, str(info.get("name", "")), str(info.get("version", "")))), 1)
+            pipe.execute()
+        return written
 
     def fail(self, job_id: str, problem: dict) -> int:
         ts = now_iso()
@@ -232,6 +244,11 @@ class JobStore:
     # -- reading the stats (for /metrics) -------------------------------------------------
     def counters(self) -> dict[str, int]:
         return {k: int(v) for k, v in self.r.hgetall(self.stats_key).items()}
+
+    def engine_counts(self) -> dict[tuple[str, str, str], int]:
+        """Succeeded jobs by (layer, engine name, engine version)."""
+        return {tuple(k.split("\t", 2)): int(v) for k, v in self.r.hgetall(self.engines_key).items()
+                if k.count("\t") == 2}
 
     def step_histograms(self, steps) -> dict[str, dict[str, float]]:
         pipe = self.r.pipeline(transaction=False)

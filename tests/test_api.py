@@ -250,6 +250,16 @@ def test_metrics_move_when_jobs_run(client, check, celery_worker):
         assert (_sample(after, "enrich_step_duration_seconds_count", label)
                 >= _sample(before, "enrich_step_duration_seconds_count", label) + 1), step
     assert "enrich_queue_depth" in after
+    engines = job["result"]["engines"]
+    for layer in ("segmentation", "entities"):
+        if layer in engines:
+            labels = (f'layer="{layer}"', f'engine="{engines[layer]["name"]}"')
+            assert (_engine_jobs(after, labels) >= _engine_jobs(before, labels) + 1), layer
+
+
+def _engine_jobs(text: str, labels: tuple[str, ...]) -> float:
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("enrich_engine_jobs_total{") and all(l in line for l in labels))
 
 
 def test_the_spec_is_served(client, check):
