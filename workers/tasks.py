@@ -12,6 +12,9 @@ A step task receives the result dict from the previous task, runs its layer on i
 - a transient fault (Redis connection/timeout while updating the record): retried with
   exponential backoff, at most ``STEP_MAX_RETRIES`` times; the message is re-run from the
   same input, which is safe because a step only writes into its own copy of the result;
+- a message redelivered because its worker process died: runs again, but at most
+  ``STEP_MAX_REDELIVERIES`` times per step, then the job fails (an input that crashes the
+  process is not redelivered for ever);
 - anything else: the job fails with a generic ``step-failed`` problem (the traceback goes
   to the worker log, never to the client) and the exception is re-raised for Celery's log.
 
@@ -41,6 +44,10 @@ register_interrupt(SoftTimeLimitExceeded)
 
 TRANSIENT = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 MAX_RETRIES = int(os.environ.get("STEP_MAX_RETRIES", "3"))
+# A message redelivered because its worker died (SIGKILL, OOM, a crash in native code) runs
+# again, at most this many times; then the job fails. Without a bound, an input that kills
+# the process would be redelivered for ever (reject_on_worker_lost).
+MAX_REDELIVERIES = int(os.environ.get("STEP_MAX_REDELIVERIES", "3"))
 
 # Engine per step, as workers.pipeline.run_step takes them; None: each layer's default.
 ENGINES = ({"segmentation": settings.engine, "entities": settings.engine}
@@ -103,9 +110,24 @@ def _fail(job_id: str, status: int, slug: str, detail: str, step: str | None) ->
     log.info("job failed", extra={"job_id": job_id, "step": step, "problem": slug})
 
 
+def _check_redelivery(task, job_id: str, step: str | None) -> None:
+    """Count a redelivered message against the job; past the bound, fail the job."""
+    if not (task.request.delivery_info or {}).get("redelivered"):
+        return  # first delivery: no extra Redis round trip
+    what = step or "assemble"
+    n = store().count_redelivery(job_id, what)
+    log.warning("redelivered message", extra={"job_id": job_id, "step": step, "deliveries": n + 1})
+    if n > MAX_REDELIVERIES:
+        _fail(job_id, 500, "step-failed",
+              f"step {what!r} was interrupted {n} times (its worker process was lost each "
+              f"time); giving up on this input", step)
+        raise Ignore()
+
+
 def _run(task, job_id: str, step: str | None, work):
     """Shared outcome handling for step and assemble tasks (see module docstring)."""
     try:
+        _check_redelivery(task, job_id, step)
         return work()
     except SoftTimeLimitExceeded:
         _fail(job_id, 504, "step-timeout",

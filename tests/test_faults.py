@@ -1,0 +1,411 @@
+"""Faults: workers killed, Redis restarted, dependencies down, tasks that raise.
+
+Real processes only, on loopback, on a stack of this module's own (the session's Redis and
+worker are never touched): a ``redis-server`` with append-only persistence in a temp dir
+(as in docker-compose.yml), Celery workers (prefork, one child, as in production) and the
+API under gunicorn. Every HTTP answer goes through the contract checker.
+
+Where the other fault tests live (not repeated here):
+- broker unreachable at submit -> 503 + Retry-After, no record, no idempotency claim:
+  tests/test_api.py::test_broker_down_at_submit_is_503_and_leaves_nothing;
+- Redis down -> 503: tests/test_api.py::test_redis_down;
+- a step over its time limit -> failed with step-timeout: tests/test_api_limits.py.
+
+The workers here run with a short broker visibility timeout (``BROKER_VISIBILITY_TIMEOUT``)
+so that a message taken by a worker that vanished comes back within seconds, not the
+production default's minutes.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+
+from tests.conftest import ROOT, VENV_BIN, _wait_for, free_port, spawn_worker, stop_process, wait_worker
+from tests.test_api_limits import long_text
+
+SHORT = "أكد الرئيس الروسي فلاديمير بوتين في موسكو أن العلاقات مع كوريا الشمالية جيدة."
+VISIBILITY = 8  # seconds; see the module docstring
+MAX_REDELIVERIES = 2
+# Each step of this takes a few seconds: long enough to be killed in the middle of.
+# (Over the default text limit; this stack's API runs with MAX_TEXT_CHARS raised.)
+LONG = long_text(30000)
+
+
+class RedisProc:
+    """A redis-server with append-only persistence that can be stopped and started again
+    on the same port and data directory."""
+
+    def __init__(self, data: Path):
+        self.data = data
+        data.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = self.data / "redis.log"
+        self.proc = subprocess.Popen(
+            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+             "--dir", str(self.data), "--logfile", str(log)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+        _wait_for(client.ping, 15, "redis-server", self.proc, log)
+        # Loading the AOF answers pings with LOADING errors; wait until it is done.
+        _wait_for(lambda: client.info("persistence")["loading"] == 0, 15, "redis AOF load", self.proc, log)
+
+    def stop(self) -> None:
+        """SIGTERM: Redis writes its append-only file out and exits (a clean restart)."""
+        if self.proc is not None:
+            stop_process(self.proc, grace=10)
+            self.proc = None
+
+
+def children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+class Stack:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.redis = RedisProc(tmp / "redis")
+        self.workers: list[dict] = []
+        self.api: subprocess.Popen | None = None
+        self.base = ""
+
+    @property
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env.update(REDIS_URL=self.redis.url, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
+                   BROKER_VISIBILITY_TIMEOUT=str(VISIBILITY), BROKER_RESTORE_INTERVAL="1",
+                   STEP_MAX_REDELIVERIES=str(MAX_REDELIVERIES), KEY_PREFIX="faults:",
+                   MAX_TEXT_CHARS="400000")
+        env.pop("BROKER_URL", None)
+        return env
+
+    def probe(self):
+        from celery import Celery
+        return Celery("probe", broker=self.redis.url)
+
+    def start_worker(self, label: str, wait: bool = True, **env) -> dict:
+        worker = spawn_worker({**self.env, **env}, self.tmp / f"worker-{label}.log", label,
+                              None, wait=False)
+        if wait:
+            probe = self.probe()
+            try:
+                wait_worker(worker, probe)
+            finally:
+                probe.close()
+        self.workers.append(worker)
+        return worker
+
+    def start_api(self) -> None:
+        port = free_port()
+        log = self.tmp / "gunicorn.log"
+        with open(log, "wb") as out:
+            self.api = subprocess.Popen(
+                [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                 "--worker-class", "gthread", "--threads", "8", "--timeout", "60",
+                 "service.wsgi:app"],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.base = f"http://127.0.0.1:{port}"
+        _wait_for(lambda: requests.get(self.base + "/healthz", timeout=1).status_code == 200,
+                  60, "gunicorn", self.api, log)
+
+    def store(self):
+        from service.store import JobStore, redis_client
+        return JobStore(redis_client(self.redis.url), "faults:")
+
+    def stop(self) -> None:
+        if self.api is not None:
+            stop_process(self.api)
+        for w in self.workers:
+            stop_process(w["process"], grace=10)
+        self.redis.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    s = Stack(tmp_path_factory.mktemp("faults"))
+    try:
+        s.redis.start()
+        s.start_worker("faults-a")
+        s.start_api()
+        yield s
+    finally:
+        s.stop()
+
+
+def submit(stack: Stack, check, body: dict) -> dict:
+    resp = requests.post(stack.base + "/v1/jobs", json=body, timeout=30)
+    job = check(resp)
+    assert resp.status_code == 202, job
+    return job
+
+
+def wait_done(stack: Stack, check, job_id: str, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        resp = requests.get(f"{stack.base}/v1/jobs/{job_id}?wait=5", timeout=30)
+        job = check(resp)
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_id} still {job['status']} after {timeout:.0f} s")
+
+
+def wait_record(store, job_id: str, predicate, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = store.get(job_id)
+        if job is not None and predicate(job):
+            return job
+        time.sleep(0.02)
+    job = {k: v for k, v in (store.get(job_id) or {}).items() if k != "result"}
+    raise AssertionError(f"job {job_id}: condition not reached in {timeout:.0f} s: {job}")
+
+
+def step_counts(store) -> dict[str, float]:
+    from workers.pipeline import STEPS
+    return {s: h.get("count", 0.0) for s, h in store.step_histograms(STEPS).items()}
+
+
+def kill_running_child(stack: Stack, worker: dict) -> None:
+    """SIGKILL the pool process once it runs a task (the worker reports it active,
+    i.e. the child has accepted it; killed before that, billiard would quietly hand the
+    task to the next child and nothing would be tested)."""
+    probe = stack.probe()
+    try:
+        def active():
+            reply = probe.control.inspect(destination=[worker["name"]], timeout=0.5).active() or {}
+            return any(tasks for tasks in reply.values())
+        _wait_for(active, 60, "a task running", worker["process"], worker["log"])
+    finally:
+        probe.close()
+    _wait_for(lambda: len(children(worker["process"].pid)) == 1, 10, "one pool process")
+    (child,) = children(worker["process"].pid)
+    os.kill(child, signal.SIGKILL)
+
+
+def log_of(worker: dict) -> str:
+    return worker["log"].read_text(errors="replace")
+
+
+# -- a worker killed in the middle of a job ------------------------------------------------------
+
+def _kill_during_last_step(stack, check, kill) -> tuple[dict, dict, dict]:
+    """Submit a long article (each step takes a second or more), wait until its last step
+    runs, call ``kill()``; returns (job, counter deltas, step-count deltas)."""
+    from workers.pipeline import available_steps
+    steps = list(available_steps())
+    store = stack.store()
+    counters0, steps0 = store.counters(), step_counts(store)
+    job = submit(stack, check, {"text": LONG, "steps": steps})
+    # The last step's task starts right after the one before records its steps_done.
+    wait_record(store, job["id"], lambda j: j["steps_done"] == steps[:-1])
+    kill()
+    done = wait_done(stack, check, job["id"], timeout=120)
+    counters1, steps1 = store.counters(), step_counts(store)
+    deltas = {k: counters1.get(k, 0) - counters0.get(k, 0) for k in ("created", "succeeded", "failed")}
+    step_deltas = {s: steps1.get(s, 0) - steps0.get(s, 0) for s in steps}
+    return done, deltas, step_deltas
+
+
+def success_lines(stack: Stack, job_id: str) -> int:
+    """How many times a worker recorded this job's success (the store's transition to
+    succeeded returned 1), over every worker log of the stack."""
+    logs = [w["log"] for w in stack.workers] + list(stack.tmp.glob("worker-*.log"))
+    return sum(line.count('"job succeeded"') for log in set(logs)
+               for line in log.read_text(errors="replace").splitlines() if job_id in line)
+
+
+def _assert_succeeded_once(done, deltas, step_deltas):
+    from workers.pipeline import available_steps
+    steps = list(available_steps())
+    assert done["status"] == "succeeded", done.get("error")
+    assert done["steps_done"] == steps and done["result"]["steps"] == steps
+    # Once: one job created, one success counted; each step ran to completion at least
+    # once (the killed run is redone; steps before it may be redone too when the steps
+    # travel as one task).
+    assert deltas == {"created": 1, "succeeded": 1, "failed": 0}
+    assert all(n >= 1 for n in step_deltas.values()), step_deltas
+
+
+def test_worker_child_killed_mid_step_the_job_succeeds_once(stack, check):
+    """SIGKILL of the pool process running the step: the main process sees the child
+    lost and puts the message back (reject_on_worker_lost); the step runs again."""
+    worker = stack.workers[-1]
+
+    def kill():
+        kill_running_child(stack, worker)
+
+    done, deltas, step_deltas = _kill_during_last_step(stack, check, kill)
+    assert success_lines(stack, done["id"]) == 1
+    assert "WorkerLostError" in log_of(worker) or "signal 9" in log_of(worker)
+    _assert_succeeded_once(done, deltas, step_deltas)
+    assert worker["process"].poll() is None
+
+
+def test_whole_worker_killed_and_restarted_the_job_succeeds_once(stack, check):
+    """SIGKILL of the worker's whole process group (a container killed): the message it
+    held is unacknowledged in Redis and comes back to the new worker after the visibility
+    timeout."""
+    old = stack.workers[-1]
+
+    def kill():
+        os.killpg(old["process"].pid, signal.SIGKILL)
+        old["process"].wait(timeout=10)
+        stack.workers.remove(old)
+        stack.start_worker(f"faults-{len(stack.workers)}-{time.monotonic_ns()}")
+
+    done, deltas, step_deltas = _kill_during_last_step(stack, check, kill)
+    _assert_succeeded_once(done, deltas, step_deltas)
+    assert success_lines(stack, done["id"]) == 1
+
+
+def test_an_input_that_kills_its_worker_each_time_fails_the_job_and_is_not_redelivered_for_ever(stack, check):
+    """A poison input that takes the worker process down with it (as a crash in native
+    code or the OOM killer would): redelivered at most STEP_MAX_REDELIVERIES times, then
+    the job fails with a problem saying why, and nothing is left in the broker."""
+    from workers.pipeline import available_steps
+    steps = list(available_steps())
+    worker = stack.workers[-1]
+    store = stack.store()
+    job = submit(stack, check, {"text": LONG, "steps": steps})
+    wait_record(store, job["id"], lambda j: j["steps_done"] == steps[:-1])
+    for n in range(MAX_REDELIVERIES + 1):
+        if n:  # the n-th redelivery is running (it counted itself on the job record)
+            wait_record(store, job["id"], lambda j: max(
+                [int(v) for k, v in j.items() if k.startswith("redelivered:")] or [0]) >= n)
+        kill_running_child(stack, worker)
+    done = wait_done(stack, check, job["id"], timeout=60)
+    assert done["status"] == "failed", {k: v for k, v in done.items() if k != "result"}
+    problem = done["error"]
+    assert problem["type"] == "/problems/step-failed" and problem["step"] in steps
+    times = re.search(r"interrupted (\d+) times", problem["detail"])
+    assert times and int(times.group(1)) == MAX_REDELIVERIES + 1, problem
+    resp = requests.get(f"{stack.base}/v1/jobs/{job['id']}/result", timeout=10)
+    assert resp.status_code == 409 and check(resp)["job_error"] == problem
+    assert_broker_empty(stack)
+    assert worker["process"].poll() is None
+
+
+def assert_broker_empty(stack) -> None:
+    """No message left that could run again: queue empty, nothing unacknowledged."""
+    from workers.celery_app import DEFAULT_QUEUE
+    r = redis.Redis.from_url(stack.redis.url)
+    _wait_for(lambda: r.llen(DEFAULT_QUEUE) == 0 and r.hlen("unacked") == 0, 10, "broker drained")
+
+
+def test_a_task_that_raises_fails_the_job_once_and_is_not_retried(stack, check):
+    """A message the step cannot work on (a corrupt result: no "steps") raises in a real
+    worker: the job fails with a step-failed problem, once, and the message is gone (acked,
+    not retried: retries are for transient faults only)."""
+    from workers.celery_app import DEFAULT_QUEUE, enqueue
+    store = stack.store()
+    job = submit_parked(stack, store, ["segmentation"])
+    before = store.counters()
+    probe = stack.probe()
+    try:
+        enqueue(job, {"document": {"text": SHORT}}, ["segmentation"], celery=probe, queue=DEFAULT_QUEUE)
+    finally:
+        probe.close()
+    done = wait_done(stack, check, job, timeout=60)
+    assert done["status"] == "failed", done
+    problem = done["error"]
+    assert problem["type"] == "/problems/step-failed" and problem["step"] == "segmentation"
+    assert problem["detail"] == "step 'segmentation' failed unexpectedly"  # no internals
+    assert_broker_empty(stack)
+    after = store.counters()
+    assert after.get("failed", 0) - before.get("failed", 0) == 1
+    assert "Retry in" not in log_of(stack.workers[-1])
+
+
+def submit_parked(stack, store, steps) -> str:
+    """A job record as the API creates it, whose message the test publishes itself."""
+    from service.store import new_job_id
+    job_id = new_job_id()
+    store.create(job_id, steps)
+    return job_id
+
+
+# -- Redis restarted while jobs stream in -----------------------------------------------------
+
+def test_redis_restarted_while_jobs_stream_in_every_accepted_job_finishes(stack, check):
+    """Jobs are submitted steadily over HTTP while Redis (append-only, as in the compose
+    file) is stopped and started again. Submits during the outage get 503 + Retry-After;
+    every job that got a 202 must finish, and succeed."""
+    accepted: list[str] = []
+    refused: list[int] = []
+    other: list[str] = []
+    stop = threading.Event()
+
+    def submitter():
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                resp = requests.post(stack.base + "/v1/jobs", json={"text": SHORT, "metadata": {"i": i}},
+                                     timeout=20)
+                body = check(resp)
+            except Exception as exc:  # noqa: BLE001 - collected, asserted below
+                other.append(repr(exc))
+                continue
+            if resp.status_code == 202:
+                accepted.append(body["id"])
+            elif resp.status_code == 503 and resp.headers.get("Retry-After", "").isdigit():
+                refused.append(i)
+            else:
+                other.append(f"{resp.status_code} {body}")
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=submitter, daemon=True)
+    thread.start()
+    try:
+        _wait_for(lambda: len(accepted) >= 15, 60, "jobs accepted before the restart")
+        stack.redis.stop()
+        time.sleep(1.0)
+        stack.redis.start()
+        n = len(accepted)
+        _wait_for(lambda: len(accepted) >= n + 15, 60, "jobs accepted after the restart")
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not other, other[:5]
+    store = stack.store()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        jobs = store.get_many(accepted)
+        if all(j is not None and j["status"] in ("succeeded", "failed") for j in jobs):
+            break
+        time.sleep(0.5)
+    jobs = store.get_many(accepted)
+    lost = [j_id for j_id, j in zip(accepted, jobs) if j is None]
+    assert not lost, f"{len(lost)} accepted jobs have no record after the restart"
+    stuck = {j["status"] for j in jobs if j["status"] not in ("succeeded", "failed")}
+    assert not stuck, f"jobs still {stuck} two minutes after the restart"
+    failed = [j.get("error") for j in jobs if j["status"] == "failed"]
+    assert not failed, failed[:3]
+    for job_id in accepted[:: max(1, len(accepted) // 10)]:  # a sample through the API too
+        resp = requests.get(f"{stack.base}/v1/jobs/{job_id}", timeout=10)
+        assert check(resp)["status"] == "succeeded"
