@@ -69,6 +69,7 @@ class Settings:
     metrics_require_key: bool = False    # true: /metrics needs a valid key too
     rate_limit: str = ""                 # per key (per client IP when keys are off), e.g.
                                          # "600/minute;10000/hour"; "" = no limit
+    rate_limit_articles: str = ""        # articles submitted per key / client IP; "" = none
     log_format: str = "json"             # "json" or "text"
     log_level: str = "INFO"
 
@@ -95,6 +96,7 @@ class Settings:
             auth_required=_bool("AUTH_REQUIRED", cls.auth_required),
             metrics_require_key=_bool("METRICS_REQUIRE_KEY", cls.metrics_require_key),
             rate_limit=os.environ.get("RATE_LIMIT", cls.rate_limit).strip(),
+            rate_limit_articles=os.environ.get("RATE_LIMIT_ARTICLES", cls.rate_limit_articles).strip(),
             log_format=os.environ.get("LOG_FORMAT", cls.log_format).strip().lower() or cls.log_format,
             log_level=os.environ.get("LOG_LEVEL", cls.log_level).strip().upper() or cls.log_level,
         )

@@ -7,7 +7,11 @@ request counts, including ones refused with a 4xx: a client hammering the API wi
 requests is throttled too. Operations endpoints are never limited (a scraper or a load
 balancer must not be locked out). Over the limit: ``429`` problem with ``Retry-After``.
 
-Empty ``RATE_LIMIT`` (the default, and ``make run``) installs nothing.
+``RATE_LIMIT_ARTICLES`` counts submitted articles instead of requests (a batch of 50 costs
+50; ``charge_articles``), so a batch cannot carry more than the article budget.
+
+Empty ``RATE_LIMIT`` and ``RATE_LIMIT_ARTICLES`` (the default, and ``make run``) install
+nothing.
 """
 from __future__ import annotations
 
@@ -27,24 +31,31 @@ def client_identity() -> str:
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
+def _parse(value: str, name: str):
+    from limits import parse_many
+    try:
+        return parse_many(value)
+    except ValueError:
+        raise SystemExit(f"configuration error: {name} {value!r} is not a rate limit like "
+                         "'600/minute' or '10/second;1000/hour'") from None
+
+
 def install(app, settings):
-    if not settings.rate_limit:
+    if not (settings.rate_limit or settings.rate_limit_articles):
         return None
     from flask_limiter import Limiter
     from flask_limiter.errors import RateLimitExceeded
-    from limits import parse_many
 
-    try:
-        parse_many(settings.rate_limit)
-    except ValueError:
-        raise SystemExit(f"configuration error: RATE_LIMIT {settings.rate_limit!r} is not a "
-                         "rate limit like '600/minute' or '10/second;1000/hour'") from None
+    if settings.rate_limit:
+        _parse(settings.rate_limit, "RATE_LIMIT")
+    app.extensions["article_limits"] = (_parse(settings.rate_limit_articles, "RATE_LIMIT_ARTICLES")
+                                        if settings.rate_limit_articles else [])
 
     limiter = Limiter(
         client_identity,
         app=app,
         # One budget across every /v1 route (application limits), not one per route.
-        application_limits=[settings.rate_limit],
+        application_limits=[settings.rate_limit] if settings.rate_limit else [],
         application_limits_exempt_when=lambda: request.blueprint != "jobs",
         storage_uri=settings.redis_url,
         # Same short timeouts as the job store: Redis away is a quick 503, not a hang.
@@ -71,3 +82,32 @@ def install(app, settings):
                                 headers={"Retry-After": wait})
 
     return limiter
+
+
+def charge_articles(count: int) -> None:
+    """Count ``count`` articles against ``RATE_LIMIT_ARTICLES`` (a batch of 50 costs 50);
+    called by the submit routes once the request is valid. Over it: 429. Redis away: not
+    counted (fails open, like the request limit)."""
+    from flask import current_app
+
+    from service.problems import ApiProblem
+
+    limiter = current_app.extensions.get("rate_limiter")
+    items = current_app.extensions.get("article_limits")
+    if limiter is None or not items:
+        return
+    settings = current_app.extensions["settings"]
+    who = (f"{settings.key_prefix}articles", client_identity())
+    try:
+        for item in items:
+            if not limiter.limiter.hit(item, *who, cost=count):
+                reset, _remaining = limiter.limiter.get_window_stats(item, *who)
+                wait = max(1, math.ceil(reset - time.time()))
+                raise ApiProblem(429, "rate-limited",
+                                 f"too many articles for this client (limit {item}, this request "
+                                 f"has {count}); retry after {wait} s",
+                                 headers={"Retry-After": wait})
+    except ApiProblem:
+        raise
+    except Exception:
+        current_app.logger.warning("article rate limit not counted: its storage is unavailable")

@@ -17,6 +17,7 @@ from flask import Blueprint, current_app, g, request
 from marshmallow import ValidationError
 
 from service.problems import ApiProblem, field_errors
+from service.ratelimit import charge_articles
 from service.schemas import article_schema, batch_response_schema, batch_schema, job_schema, steps_schema
 from service.store import PENDING, JobStore, new_job_id
 from workers.pipeline import STEPS, PipelineError, StepUnavailable, UnknownStep, available_steps, \
@@ -250,6 +251,7 @@ def submit_job():
     except ValidationError as exc:
         raise _validation_problem(exc) from None
     plan = plan_article(article)
+    charge_articles(1)
     (job,), replayed = submit("job", body, [article], [plan])
     if wait and job["status"] in PENDING:
         job = wait_for([job["id"]], wait)[0] or job
@@ -275,6 +277,7 @@ def submit_batch():
     except ValidationError as exc:
         raise _validation_problem(exc) from None
     plans = [plan_article(a, f"articles.{i}.") for i, a in enumerate(batch["articles"])]
+    charge_articles(len(plans))
     jobs, replayed = submit("batch", body, batch["articles"], plans)
     headers = {"Retry-After": str(s.retry_after_seconds)}
     if replayed:

@@ -426,3 +426,35 @@ def test_keys_are_compared_in_constant_time_even_for_unknown_ids(monkeypatch):
     assert ring.identify("gamma." + KEY_A.partition(".")[2]) is None
     assert ring.identify("no-dot-at-all") is None
     assert len(calls) == 3 and all(len(a) == len(b) == 64 for a, b in calls)
+
+
+def test_article_budget_counts_every_article_of_a_batch(settings, check):
+    from service.app import create_app
+    app = create_app(replace(settings, key_prefix=f"sec-{secrets.token_hex(4)}:",
+                             api_keys=f"{LINE_A},{LINE_B}", rate_limit_articles="5/minute"),
+                     enqueue=lambda *a: None)  # records only: nothing needs to run
+    client = app.test_client()
+    three = {"articles": [{"text": A}] * 3}
+    resp = post_json(client, "/v1/batches", three, bearer(KEY_A))
+    check(resp)
+    assert resp.status_code == 202
+    store = app.extensions["job_store"]
+    before = store.counters().get("created", 0)
+    resp = post_json(client, "/v1/batches", three, bearer(KEY_A))   # 6 > 5
+    problem = check(resp)
+    assert resp.status_code == 429 and problem["type"] == "/problems/rate-limited", problem
+    assert resp.headers["Retry-After"].isdigit()
+    assert store.counters().get("created", 0) == before            # nothing accepted
+    for _ in range(2):                                             # 4, 5: still room
+        resp = post_json(client, "/v1/jobs", {"text": A}, bearer(KEY_A))
+        check(resp)
+        assert resp.status_code == 202
+    resp = post_json(client, "/v1/jobs", {"text": A}, bearer(KEY_A))
+    check(resp)
+    assert resp.status_code == 429
+    resp = post_json(client, "/v1/batches", three, bearer(KEY_B))   # B's own budget
+    check(resp)
+    assert resp.status_code == 202
+    resp = client.get("/v1/steps", headers=bearer(KEY_A))           # reads are not articles
+    check(resp)
+    assert resp.status_code == 200
