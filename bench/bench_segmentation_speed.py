@@ -26,13 +26,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.summary import record
+
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = ROOT.parent / "shared" / "data" / "ner" / "anercorp" / "train.txt"
 
 _CHILD = r'''
 import json, re, resource, sys, time
-
-from bench.summary import record
 side, path, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
 lines, cur = [], []
 for raw in open(path, encoding="utf-8"):
