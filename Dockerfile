@@ -41,4 +41,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
 
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-", "service.wsgi:app"]
+CMD ["gunicorn", "-c", "service/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "service.wsgi:app"]
