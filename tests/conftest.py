@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,11 +29,10 @@ VENV_BIN = Path(sys.executable).parent
 SEEDS_DIR = ROOT / "seeds"
 SPEC_PATH = ROOT / "openapi.yaml"
 
+# One way to find a port and stop a process group, shared with `make run`.
+from tools.run_local import free_port, stop_process  # noqa: E402
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+
 
 
 def _wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None,
@@ -55,22 +52,6 @@ def _wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | Non
     raise RuntimeError(f"{what} not ready after {timeout:.0f} s\n{tail}")
 
 
-def stop_process(proc: subprocess.Popen, grace: float = 10.0) -> None:
-    """SIGTERM the process group we started, then SIGKILL it if it lingers."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")
