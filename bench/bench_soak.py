@@ -8,7 +8,8 @@ Celery workers of one process each), submits ``--jobs`` short articles over HTTP
 worker 1's whole process group with SIGKILL (a container killed) and starts it again.
 Then it waits for every accepted job to finish and prints:
 
-- accepted (202), refused (503 etc.), succeeded, failed;
+- accepted (202), refused (503 etc.), succeeded, failed (``--burst`` full-length seed
+  articles are added at the kill, so that the killed worker holds messages);
 - lost: accepted jobs with no record, or still pending at the end (must be 0);
 - run twice: jobs whose success was recorded more than once (must be 0), counted from the
   workers' JSON log lines "job succeeded" (written only when the store's transition to
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="worker processes (1 child each)")
     ap.add_argument("--visibility", type=int, default=20, help="BROKER_VISIBILITY_TIMEOUT, s")
     ap.add_argument("--clients", type=int, default=8, help="client threads")
+    ap.add_argument("--burst", type=int, default=40,
+                    help="full-length articles submitted at the kill, so the killed worker holds some")
     args = ap.parse_args(argv)
 
     from tools.run_local import LocalStack, free_port
@@ -82,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("API_KEYS", None)
     stack = LocalStack(run_dir, env)
     articles = short_articles()
+    full = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
     try:
         stack.start_redis()
         for w in range(args.workers):
@@ -96,12 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         lock = threading.Lock()
         session = threading.local()
 
-        def submit(i: int) -> None:
+        def submit(i: int, text: str | None = None) -> None:
             s = getattr(session, "s", None) or requests.Session()
             session.s = s
             started = time.time()
             try:
-                resp = s.post(base + "/v1/jobs", json={"text": articles[i % len(articles)],
+                resp = s.post(base + "/v1/jobs", json={"text": text or articles[i % len(articles)],
                                                        "metadata": {"n": i}}, timeout=30)
                 code = resp.status_code
             except requests.RequestException:
@@ -113,8 +117,28 @@ def main(argv: list[str] | None = None) -> int:
 
         killed: dict = {}
 
+        def holding(node: str) -> int:
+            """Messages the worker holds (running or prefetched), as it reports them."""
+            from celery import Celery
+            probe = Celery(broker=stack.env["REDIS_URL"])
+            try:
+                insp = probe.control.inspect(destination=[node], timeout=0.5)
+                return sum(len(v) for r in (insp.active(), insp.reserved()) for v in (r or {}).values())
+            finally:
+                probe.close()
+
         def kill_and_restart() -> None:
             name, proc, _log = next(p for p in stack.procs if p[0] == "worker1")
+            # Kill it while it holds messages, so the kill has something to lose: a burst of
+            # full-length seed articles (part of the accepted jobs) keeps the workers busy.
+            for k in range(args.burst):
+                pool.submit(submit, k, full[k % len(full)])
+            node = f"worker1-{os.getpid()}@localhost"
+            until = time.time() + 20
+            while time.time() < until:
+                killed["held"] = holding(node)
+                if killed["held"] >= 2:
+                    break
             killed["at"] = time.time()
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
@@ -148,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
               f"visibility timeout {args.visibility} s; stack in {run_dir}", flush=True)
         t0 = time.time()
         killer = None
-        with ThreadPoolExecutor(args.clients) as pool:
+        pool = ThreadPoolExecutor(args.clients)
+        with pool:
             for i in range(args.jobs):
                 delay = t0 + i / args.rate - time.time()
                 if delay > 0:
@@ -197,10 +222,11 @@ def main(argv: list[str] | None = None) -> int:
         client = [(finished_seen[j["id"]] - submitted[j["id"]]) * 1000 for j in succeeded
                   if j["id"] in finished_seen]
         accepted = len(ids)
-        print(f"\nsubmitted {args.jobs} in {submit_wall:.1f} s ({args.jobs / submit_wall:.1f}/s); "
+        print(f"\nsubmitted {args.jobs} (+{args.burst} at the kill) in {submit_wall:.1f} s ({args.jobs / submit_wall:.1f}/s); "
               f"all finished {drain_wall:.1f} s after the first submit")
         if killed:
-            print(f"worker1 SIGKILLed at +{killed['at'] - t0:.1f} s, back at +{killed['back'] - t0:.1f} s")
+            print(f"worker1 SIGKILLed at +{killed['at'] - t0:.1f} s holding {killed.get('held', 0)} "
+                  f"message(s) (running or prefetched), back at +{killed['back'] - t0:.1f} s")
         print(f"answers:      {dict(statuses)}")
         print(f"accepted:     {accepted}")
         print(f"succeeded:    {len(succeeded)}  (store counter {counted})")
