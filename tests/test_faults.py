@@ -9,7 +9,9 @@ Where the other fault tests live (not repeated here):
 - broker unreachable at submit -> 503 + Retry-After, no record, no idempotency claim:
   tests/test_api.py::test_broker_down_at_submit_is_503_and_leaves_nothing;
 - Redis down -> 503: tests/test_api.py::test_redis_down;
-- a step over its time limit -> failed with step-timeout: tests/test_api_limits.py.
+- a step over its time limit -> failed with step-timeout: tests/test_api_limits.py;
+- a corrupt message run in-process -> failed with a step-failed problem, no internals:
+  tests/test_api.py::test_a_step_that_raises_fails_the_job_with_a_problem.
 
 The workers here run with a short broker visibility timeout (``BROKER_VISIBILITY_TIMEOUT``)
 so that a message taken by a worker that vanished comes back within seconds, not the
@@ -383,6 +385,10 @@ def test_redis_restarted_while_jobs_stream_in_every_accepted_job_finishes(stack,
     thread.start()
     try:
         _wait_for(lambda: len(accepted) >= 15, 60, "jobs accepted before the restart")
+        # Long jobs, so that the worker holds messages (running, prefetched) at the restart.
+        for _ in range(2):
+            accepted.append(submit(stack, check, {"text": LONG, "steps": ["segmentation"]})["id"])
+        wait_record(stack.store(), accepted[-2], lambda j: j["status"] != "queued")
         stack.redis.stop()
         time.sleep(1.0)
         stack.redis.start()
@@ -392,8 +398,9 @@ def test_redis_restarted_while_jobs_stream_in_every_accepted_job_finishes(stack,
         stop.set()
         thread.join(timeout=30)
     assert not other, other[:5]
+    print(f"accepted {len(accepted)}, refused with 503 during the outage: {len(refused)}")
     store = stack.store()
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 60  # messages held at the restart come back after VISIBILITY
     while time.monotonic() < deadline:
         jobs = store.get_many(accepted)
         if all(j is not None and j["status"] in ("succeeded", "failed") for j in jobs):
@@ -402,10 +409,88 @@ def test_redis_restarted_while_jobs_stream_in_every_accepted_job_finishes(stack,
     jobs = store.get_many(accepted)
     lost = [j_id for j_id, j in zip(accepted, jobs) if j is None]
     assert not lost, f"{len(lost)} accepted jobs have no record after the restart"
-    stuck = {j["status"] for j in jobs if j["status"] not in ("succeeded", "failed")}
-    assert not stuck, f"jobs still {stuck} two minutes after the restart"
+    stuck = {j_id: (j["status"], j.get("steps_done")) for j_id, j in zip(accepted, jobs)
+             if j["status"] not in ("succeeded", "failed")}
+    assert not stuck, f"{len(stuck)} of {len(accepted)} jobs pending a minute after the restart: {stuck}"
     failed = [j.get("error") for j in jobs if j["status"] == "failed"]
     assert not failed, failed[:3]
     for job_id in accepted[:: max(1, len(accepted) // 10)]:  # a sample through the API too
         resp = requests.get(f"{stack.base}/v1/jobs/{job_id}", timeout=10)
         assert check(resp)["status"] == "succeeded"
+
+
+# -- transient faults: retried with backoff, and only so many times ---------------------------
+
+SPLIT_QUEUE = "split"
+SPLIT_RETRIES = 2
+
+
+@pytest.fixture(scope="module")
+def split(stack):
+    """A second Redis holding only the job records (REDIS_URL) while the broker stays on
+    the stack's Redis (BROKER_URL), and a worker on a queue of its own: the store can go
+    away under a running task while its messages keep flowing."""
+    store_redis = RedisProc(stack.tmp / "redis-store")
+    store_redis.start()
+    worker = spawn_worker({**stack.env, "REDIS_URL": store_redis.url, "BROKER_URL": stack.redis.url,
+                           "STEP_MAX_RETRIES": str(SPLIT_RETRIES)},
+                          stack.tmp / "worker-split.log", "split", None, queues=SPLIT_QUEUE, wait=False)
+    probe = stack.probe()
+    try:
+        wait_worker(worker, probe)
+        from service.store import JobStore, redis_client
+        yield {"redis": store_redis, "worker": worker, "probe": probe,
+               "store": JobStore(redis_client(store_redis.url), "faults:")}
+    finally:
+        probe.close()
+        stop_process(worker["process"], grace=10)
+        store_redis.stop()
+
+
+def retries_logged(worker: dict, job_id: str) -> list[int]:
+    """The backoffs of the retries logged for this job, in order ("retry in 1s")."""
+    return [int(m) for line in log_of(worker).splitlines() if job_id in line
+            for m in re.findall(r"retry in (\d+)s", line, flags=re.I)]
+
+
+def _start_split_job(split) -> str:
+    from service.store import new_job_id
+    from workers.celery_app import enqueue
+    from workers.pipeline import new_result
+    job_id = new_job_id()
+    split["store"].create(job_id, ["segmentation"])
+    enqueue(job_id, new_result({"text": LONG}), ["segmentation"], celery=split["probe"], queue=SPLIT_QUEUE)
+    wait_record(split["store"], job_id, lambda j: j["status"] == "running")
+    split["redis"].stop()  # the store goes away while the step runs
+    return job_id
+
+
+def test_a_transient_fault_is_retried_with_backoff_and_the_job_succeeds(split):
+    worker = split["worker"]
+    job_id = _start_split_job(split)
+    try:
+        _wait_for(lambda: retries_logged(worker, job_id) == [1, 2], 60, "two retries", worker["process"])
+    finally:
+        split["redis"].start()  # back (append-only: the record survived) before the third try
+    job = wait_record(split["store"], job_id, lambda j: j["status"] in ("succeeded", "failed"), timeout=30)
+    assert job["status"] == "succeeded", job.get("error")
+    assert job["steps_done"] == ["segmentation"]
+    assert retries_logged(worker, job_id) == [1, 2]  # exponential backoff: 1 s, then 2 s
+
+
+def test_a_transient_fault_that_outlasts_the_retries_does_not_lose_the_job(split):
+    """Retries are bounded (STEP_MAX_RETRIES per delivery, backoff 1 s, 2 s); when they run
+    out and the failure cannot even be recorded (the store is what is away), the message is
+    put back instead of dropped, so the job still finishes once the store returns."""
+    worker = split["worker"]
+    job_id = _start_split_job(split)
+    try:
+        _wait_for(lambda: any(job_id in line and "message put back" in line
+                              for line in log_of(worker).splitlines()),
+                  60, "the retries running out", worker["process"])
+        retries = retries_logged(worker, job_id)
+        assert retries[:SPLIT_RETRIES] == [1, 2] and max(retries) == 2, retries  # bounded
+    finally:
+        split["redis"].start()
+    job = wait_record(split["store"], job_id, lambda j: j["status"] in ("succeeded", "failed"), timeout=60)
+    assert job["status"] == "succeeded", job.get("error")

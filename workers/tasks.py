@@ -9,9 +9,10 @@ A step task receives the result dict from the previous task, runs its layer on i
   never retried, it would fail the same way;
 - soft time limit: the job fails with ``step-timeout``; at the hard limit the child is
   killed and ``JobTask.on_failure`` (in the worker's main process) records the same;
-- a transient fault (Redis connection/timeout while updating the record): retried with
-  exponential backoff, at most ``STEP_MAX_RETRIES`` times; the message is re-run from the
-  same input, which is safe because a step only writes into its own copy of the result;
+- a transient fault (Redis connection/timeout while updating the record): retried in
+  place with exponential backoff (1, 2, 4 s), at most ``STEP_MAX_RETRIES`` times; a step
+  that already ran on the result is not run again. If even the failure cannot be recorded
+  then, the message is put back (the job is not dropped while its record says pending);
 - a message redelivered because its worker process died: runs again, but at most
   ``STEP_MAX_REDELIVERIES`` times per step, then the job fails (an input that crashes the
   process is not redelivered for ever);
@@ -29,7 +30,7 @@ import time
 import redis
 from celery import Task, signals
 from billiard.exceptions import WorkerLostError
-from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.exceptions import Ignore, Reject, SoftTimeLimitExceeded, TimeLimitExceeded
 
 from service.logs import reset_job, set_job
 from service.problems import problem_dict
@@ -124,11 +125,39 @@ def _check_redelivery(task, job_id: str, step: str | None) -> None:
         raise Ignore()
 
 
+def _with_retries(job_id: str, step: str | None, work):
+    """``work()``, retried in place on a transient fault, with exponential backoff, at most
+    MAX_RETRIES times. In place rather than with ``task.retry``: that publishes a new
+    message, and when the fault is Redis itself (the broker too) the publish fails and
+    Celery drops the message it was running (Reject, requeue=False): the job was lost
+    (found by tests/test_faults.py, Redis restarted under load). Meanwhile the message
+    stays unacknowledged, so a worker lost during the backoff loses nothing."""
+    attempt = 0
+    while True:
+        try:
+            return work()
+        except TRANSIENT as exc:
+            if attempt >= MAX_RETRIES:
+                raise
+            countdown = _retry_countdown(attempt)
+            log.warning(f"transient fault, retry in {countdown:g}s",
+                        extra={"job_id": job_id, "step": step, "error": type(exc).__name__})
+            time.sleep(countdown)
+            attempt += 1
+
+
 def _run(task, job_id: str, step: str | None, work):
     """Shared outcome handling for step and assemble tasks (see module docstring)."""
-    try:
-        _check_redelivery(task, job_id, step)
+    checked = []
+
+    def attempt():
+        if not checked:  # once per delivery, even when the work is retried
+            _check_redelivery(task, job_id, step)
+            checked.append(True)
         return work()
+
+    try:
+        return _with_retries(job_id, step, attempt)
     except SoftTimeLimitExceeded:
         _fail(job_id, 504, "step-timeout",
               f"step {step or 'assemble'!r} took longer than its limit of "
@@ -138,12 +167,19 @@ def _run(task, job_id: str, step: str | None, work):
         _fail(job_id, 422, "invalid-input", str(exc), step)
         raise Ignore()
     except TRANSIENT as exc:
-        if task.request.retries < MAX_RETRIES:
-            raise task.retry(exc=exc, countdown=_retry_countdown(task.request.retries))
-        _fail(job_id, 503, "step-failed",
-              f"step {step or 'assemble'!r} failed: a dependency stayed unavailable", step)
+        try:
+            _fail(job_id, 503, "step-failed",
+                  f"step {step or 'assemble'!r} failed: a dependency stayed unavailable", step)
+        except TRANSIENT:
+            # Nothing can record the failure (the store is the dependency that is away), and
+            # the record says the job is pending: put the message back rather than drop the
+            # job. It runs again when it can (at once, or after the broker's visibility
+            # timeout when the broker is away too), with a fresh set of retries.
+            log.error("transient fault outlasted the retries; message put back",
+                      extra={"job_id": job_id, "step": step})
+            raise Reject(exc, requeue=True) from None
         raise
-    except (Ignore, task.MaxRetriesExceededError):
+    except (Ignore, Reject, task.MaxRetriesExceededError):
         raise
     except Exception:
         log.exception("step raised", extra={"job_id": job_id, "step": step})
