@@ -97,7 +97,7 @@ app.conf.update(
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
         # A message taken but not acked (worker gone without a trace) comes back after this.
-        "visibility_timeout": int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "3600")),
+        "visibility_timeout": int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "600")),
         # How often a worker looks for such messages. kombu's default scans on every 10th
         # 10 s tick (100 s); every tick: one cheap ZRANGE, and a killed worker's jobs come
         # back within visibility_timeout + this.
