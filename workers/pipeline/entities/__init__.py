@@ -16,10 +16,7 @@ Types: PER, LOC, ORG and MISC. A span never includes a proclitic (وبيونغ �
 """
 from __future__ import annotations
 
-import logging
-import os
-import threading
-
+from ..engines import EngineRegistry
 from .grouping import group
 
 ENGINE_ENV = "ENTITY_ENGINE"
@@ -40,52 +37,19 @@ class BuiltinEngine:
         return tag_document(result, self._tagger)
 
 
-_ENGINES: dict[str, object] = {}
-_ENGINES_LOCK = threading.RLock()
-# Why an engine name resolved to another engine ("auto" without the jar).
-_FALLBACKS: dict[str, str] = {}
+def _farasa():
+    from .farasa_engine import FarasaNerEngine
+    return FarasaNerEngine.from_settings()
+
+
+ENGINES = EngineRegistry("entity", ENGINE_ENV, builtin=BuiltinEngine, farasa=_farasa)
+_ENGINES = ENGINES.engines
 
 
 def get_engine(name: str | None = None):
-    """The process-wide entity engine called ``name`` (default: $ENTITY_ENGINE or builtin)."""
-    from workers.pipeline import PipelineError
-
-    key = _engine_key(name)
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(key)
-        if engine is None:
-            if key == "builtin":
-                engine = BuiltinEngine()
-            elif key == "farasa":
-                from .farasa_engine import FarasaNerEngine
-                engine = FarasaNerEngine.from_settings()
-            elif key == "auto":
-                engine = _auto_engine(key)
-            else:
-                raise PipelineError(
-                    f"unknown entity engine {name!r}; use builtin, farasa or auto",
-                    code="unknown-engine")
-            _ENGINES[key] = engine
-    return engine
-
-
-def _engine_key(name: str | None) -> str:
-    return (name or os.environ.get(ENGINE_ENV) or "builtin").strip().lower()
-
-
-def _auto_engine(key: str):
-    """Farasa's NER jar when it is on disk, else the builtin engine; the result names the
-    engine that ran, and ``fallback`` says why it is not the jar."""
-    from workers.pipeline.farasa_process import EngineUnavailable
-
-    try:
-        from .farasa_engine import FarasaNerEngine
-        return FarasaNerEngine.from_settings()
-    except EngineUnavailable as exc:
-        # The detail names paths on this host: it goes to the log, not into results.
-        logging.getLogger(__name__).warning("entity engine auto -> builtin: %s", exc)
-        _FALLBACKS[key] = "farasa engine unavailable on this host (jar or java missing)"
-        return get_engine("builtin")
+    """The process-wide entity engine called ``name``: builtin (default, or $ENTITY_ENGINE),
+    farasa, or auto (farasa when its jar is on disk, else builtin)."""
+    return ENGINES.get(name)
 
 
 def apply(result: dict, engine=None) -> None:
@@ -105,7 +69,4 @@ def apply(result: dict, engine=None) -> None:
     for mention in entities:
         mention.pop("form", None)  # grouping's citation form; the group carries it
     result["entities"] = entities
-    info = {"name": eng.name, "version": eng.version}
-    if not hasattr(engine, "entities") and _engine_key(engine) in _FALLBACKS:
-        info["fallback"] = _FALLBACKS[_engine_key(engine)]
-    result.setdefault("engines", {})["entities"] = info
+    result.setdefault("engines", {})["entities"] = ENGINES.describe(eng, engine)

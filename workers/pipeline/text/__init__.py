@@ -10,62 +10,32 @@ Public interface (used by the entity layer):
 """
 from __future__ import annotations
 
-import logging
-import os
-import threading
-
 from . import sentences as _sentences
 from . import tokens as _tokens
 from .normalize import normalise
+from ..engines import EngineRegistry
 
 SENTENCE_ENGINE = {"name": "text.sentences", "version": "1"}
 
-_ENGINES: dict[str, object] = {}
-_ENGINES_LOCK = threading.RLock()
-# Why an engine name resolved to another engine ("auto" without the jar).
-_FALLBACKS: dict[str, str] = {}
+
+def _builtin():
+    from .segmenters import BuiltinSegmenter
+    return BuiltinSegmenter()
 
 
-def _engine_name(name: str | None) -> str:
-    name = name or os.environ.get("SEGMENTATION_ENGINE") or "builtin"
-    return name.strip().lower()
+def _farasa():
+    from .segmenters import FarasaJarSegmenter
+    return FarasaJarSegmenter.from_settings()
+
+
+ENGINES = EngineRegistry("segmentation", "SEGMENTATION_ENGINE", builtin=_builtin, farasa=_farasa)
+_ENGINES = ENGINES.engines
 
 
 def get_segmenter(name: str | None = None):
-    """The process-wide segmentation engine called ``name`` (default: builtin)."""
-    from workers.pipeline import PipelineError
-
-    key = _engine_name(name)
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(key)
-        if engine is None:
-            from . import segmenters
-            if key == "builtin":
-                engine = segmenters.BuiltinSegmenter()
-            elif key == "farasa":
-                engine = segmenters.FarasaJarSegmenter.from_settings()
-            elif key == "auto":
-                engine = _auto_engine(segmenters, key)
-            else:
-                raise PipelineError(
-                    f"unknown segmentation engine {name!r}; use builtin, farasa or auto",
-                    code="unknown-engine")
-            _ENGINES[key] = engine
-    return engine
-
-
-def _auto_engine(segmenters, key: str):
-    """Farasa's jar when it is on disk, else the builtin engine; the result names the
-    engine that ran, and ``fallback`` says why it is not the jar."""
-    from workers.pipeline.farasa_process import EngineUnavailable
-
-    try:
-        return segmenters.FarasaJarSegmenter.from_settings()
-    except EngineUnavailable as exc:
-        # The detail names paths on this host: it goes to the log, not into results.
-        logging.getLogger(__name__).warning("segmentation engine auto -> builtin: %s", exc)
-        _FALLBACKS[key] = "farasa engine unavailable on this host (jar or java missing)"
-        return get_segmenter("builtin")
+    """The process-wide segmentation engine called ``name``: builtin (default), farasa, or
+    auto (farasa when its jar is on disk, else builtin)."""
+    return ENGINES.get(name)
 
 
 def analyse(text: str, engine=None) -> dict:
@@ -102,6 +72,4 @@ def apply(result: dict, engine=None) -> None:
     result["tokens"] = layers["tokens"]
     engines = result.setdefault("engines", {})
     engines["sentences"] = dict(SENTENCE_ENGINE)
-    engines["segmentation"] = {"name": seg.name, "version": seg.version}
-    if not hasattr(engine, "segment_words") and _engine_name(engine) in _FALLBACKS:
-        engines["segmentation"]["fallback"] = _FALLBACKS[_engine_name(engine)]
+    engines["segmentation"] = ENGINES.describe(seg, engine)
