@@ -70,7 +70,9 @@ def problem_response(status: int, slug: str, detail: str | None = None, *,
                      headers: dict | None = None, **extensions):
     from flask import Response
 
-    body = json.dumps(problem_dict(status, slug, detail, **extensions), ensure_ascii=False)
+    # ASCII escapes: a detail may quote a client's field name, which can hold a lone
+    # surrogate that no UTF-8 encoder accepts.
+    body = json.dumps(problem_dict(status, slug, detail, **extensions), ensure_ascii=True)
     resp = Response(body, status=status, mimetype=PROBLEM_MIME)
     for name, value in (headers or {}).items():
         resp.headers[name] = str(value)

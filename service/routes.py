@@ -45,17 +45,21 @@ def _owner() -> str:
 
 # -- reading a request --------------------------------------------------------------------
 
+class _NotStrictJson(ValueError):
+    """JSON that Python's parser takes but RFC 8259 does not (said to the client)."""
+
+
 def _reject_duplicate_keys(pairs):
     seen = {}
     for key, value in pairs:
         if key in seen:
-            raise ValueError(f"duplicate key {key!r} in a JSON object")
+            raise _NotStrictJson(f"duplicate key {key!r} in a JSON object")
         seen[key] = value
     return seen
 
 
 def _reject_constant(name):
-    raise ValueError(f"{name} is not valid JSON")
+    raise _NotStrictJson(f"{name} is not valid JSON")
 
 
 def read_json_body():
@@ -78,8 +82,12 @@ def read_json_body():
         text = text[1:]
     try:
         return json.loads(text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+    except (json.JSONDecodeError, _NotStrictJson) as exc:
         raise ApiProblem(400, "malformed-json", f"the body is not valid JSON: {str(exc)[:200]}") from None
+    except (ValueError, RecursionError):
+        # Other parser limits (nesting depth, huge integers) name Python internals: not said.
+        raise ApiProblem(400, "malformed-json",
+                         "the body is not acceptable JSON (nested too deeply, or a number too long)") from None
 
 
 def wait_param() -> int:

@@ -32,6 +32,14 @@ CASES = [
     ("trailing-garbage", "post", JOB, raw(b'{"text": "x"} y'), 400, "malformed-json", None),
     ("nan-literal", "post", JOB, raw(b'{"text": "x", "metadata": {"a": NaN}}'), 400, "malformed-json", None),
     ("duplicate-keys", "post", JOB, raw(b'{"text": "a", "text": "b"}'), 400, "malformed-json", None),
+    ("nested-too-deep", "post", JOB, raw(b'{"text": "a", "metadata": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+     400, "malformed-json", None),
+    ("number-too-long", "post", JOB, raw(b'{"text": "a", "metadata": {"n": ' + b"9" * 5000 + b"}}"),
+     400, "malformed-json", None),
+    ("unknown-field-lone-surrogate", "post", JOB, raw(b'{"text": "a", "st\\ud800eps": 1}'), 422,
+     "validation-error", None),
+    ("batch-unknown-field-lone-surrogate", "post", BATCH,
+     raw(b'{"articles": [{"text": "a", "x\\udfff": 1}]}'), 422, "validation-error", None),
     ("content-type-text-plain", "post", JOB, raw(A.encode(), "text/plain"), 415, "unsupported-media-type", None),
     ("content-type-form", "post", JOB, raw(b"text=x", "application/x-www-form-urlencoded"), 415,
      "unsupported-media-type", None),
@@ -116,6 +124,7 @@ def test_bad_input_gets_a_problem(client, check, app, name, method, path, kwargs
     assert resp.status_code == status, problem
     assert problem["type"] == f"/problems/{slug}"
     assert problem.get("detail")
+    assert not any(w in problem["detail"] for w in ("sys.", "recursion", "Traceback")), problem
     if field is not None:
         assert field in [e["field"] for e in problem.get("errors", [])], problem
     if status == 405:
