@@ -78,3 +78,14 @@ def test_cli_prints_one_json_document():
 
 def test_steps_constant_matches_the_contract():
     assert STEPS == ("boilerplate", "segmentation", "entities")
+
+
+def test_html_without_the_cleaner_is_still_analysed():
+    if "segmentation" not in pipeline.available_steps():
+        pytest.skip("text layer not in this build")
+    html = "<html><body><article><p>قال الرئيس محمد في القاهرة إن العلاقات جيدة.</p></article></body></html>"
+    result = enrich({"html": html}, steps=["segmentation"])
+    assert result["steps"] == ["segmentation"] and "_html" not in result
+    text = result["document"]["text"]
+    assert "القاهرة" in text
+    assert [text[t["start"]:t["end"]] for t in result["tokens"]][:2] == ["قال", "الرئيس"]

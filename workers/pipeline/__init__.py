@@ -18,6 +18,7 @@ This package imports neither Flask nor Celery.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import time
@@ -71,8 +72,10 @@ class StepUnavailable(PipelineError):
         super().__init__(f"step {step!r} is not available in this build", code="step-unavailable")
 
 
+@functools.lru_cache(maxsize=1)
 def available_steps() -> tuple[str, ...]:
-    """Steps whose layer module is present (a layer lands when its module exists)."""
+    """Steps whose layer module is present (a layer lands when its module exists); looked
+    up once per process, as the API asks on every request."""
     return tuple(s for s in STEPS if importlib.util.find_spec(_LAYER_MODULES[s]) is not None)
 
 
@@ -123,6 +126,9 @@ def run_step(step: str, result: dict, engines: dict | None = None) -> dict:
     """Run one step on ``result`` in place (and return it)."""
     if step not in STEPS:
         raise UnknownStep(step)
+    if step != "boilerplate" and "_html" in result:
+        # HTML input without the cleaner: the later layers still need its text.
+        _html_to_text(result)
     module = importlib.import_module(_LAYER_MODULES[step])
     started = time.perf_counter()
     module.apply(result, engine=(engines or {}).get(step))
@@ -131,13 +137,17 @@ def run_step(step: str, result: dict, engines: dict | None = None) -> dict:
     return result
 
 
+def _html_to_text(result: dict) -> None:
+    """HTML must become text even when the cleaner was not asked for (trafilatura's main
+    text, uncleaned)."""
+    from workers.pipeline.boilerplate import html_to_text
+    result["document"]["text"] = html_to_text(result.pop("_html"))
+
+
 def finish(result: dict) -> dict:
     """Final touches once all steps have run: counts, and no internal keys left."""
-    html = result.pop("_html", None)
-    if html is not None and "boilerplate" not in result["steps"]:
-        # HTML must become text even when the cleaner was not asked for.
-        from workers.pipeline.boilerplate import html_to_text
-        result["document"]["text"] = html_to_text(html)
+    if "_html" in result:
+        _html_to_text(result)
     doc = result["document"]
     doc["counts"] = {
         "characters": len(doc["text"]),
