@@ -189,8 +189,10 @@ def submit(kind: str, body, articles: list[dict], plans: list[tuple[list[str], d
             if claim.get("fingerprint") != fingerprint:
                 raise ApiProblem(422, "idempotency-key-reused",
                                  "this Idempotency-Key was used with a different request")
-            jobs = store.get_many(claim["job_ids"])
-            if any(j is None for j in jobs):
+            jobs = store.get_many(claim["job_ids"]) if claim.get("state") == "accepted" else None
+            if jobs is None or any(j is None for j in jobs):
+                # Still being accepted (its jobs may yet be withdrawn if the broker refuses
+                # them), or its records are going: never answer 202 from such a claim.
                 raise ApiProblem(409, "idempotency-key-in-progress",
                                  "a request with this Idempotency-Key is still being accepted; retry",
                                  headers={"Retry-After": 1})
@@ -211,6 +213,13 @@ def submit(kind: str, body, articles: list[dict], plans: list[tuple[list[str], d
         except Exception:
             current_app.logger.warning("could not clean up after a failed submit")
         raise
+    if idem_key:
+        try:
+            store.accept_idempotency(idem_key, fingerprint, job_ids, kind)
+        except Exception:
+            # The jobs are published and stay accepted; a replay meets the pending claim
+            # (409, retry) until it expires.
+            current_app.logger.warning("could not mark an idempotency claim accepted")
     current_app.logger.info("jobs accepted", extra={"job_ids": job_ids})
     return jobs, False
 

@@ -61,6 +61,27 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 """
 
+# KEYS[1] job hash, KEYS[2] stats hash; ARGV[1] job id. Deletes the job and, when its
+# Idempotency-Key claim still names this job, the claim (a key freed and claimed again by
+# a later request belongs to that request, not to this job).
+_DELETE_LUA = """
+local idem = redis.call('HGET', KEYS[1], 'idem')
+local removed = redis.call('DEL', KEYS[1])
+if removed == 1 then
+  redis.call('HINCRBY', KEYS[2], 'deleted', 1)
+  if idem then
+    local claim = redis.call('GET', idem)
+    if claim and string.find(claim, ARGV[1], 1, true) then redis.call('DEL', idem) end
+  end
+end
+return removed
+"""
+
+# An Idempotency-Key claim is "pending" until every job of the request is published, and
+# lives this long while pending: a request that died half-way frees its key soon, and a
+# replay never answers from jobs that may yet be withdrawn.
+PENDING_CLAIM_TTL = 30
+
 _JSON_FIELDS = ("steps", "steps_done", "metadata", "result", "error")
 
 
@@ -86,6 +107,7 @@ class JobStore:
         self.ttl = int(ttl)
         self._update = self.r.register_script(_UPDATE_LUA)
         self._count = self.r.register_script(_COUNT_LUA)
+        self._delete = self.r.register_script(_DELETE_LUA)
 
     @classmethod
     def from_settings(cls, settings) -> "JobStore":
@@ -149,30 +171,34 @@ class JobStore:
         return [self._decode(raw) if raw else None for raw in pipe.execute()]
 
     def delete(self, job_id: str) -> bool:
-        key = self.job_key(job_id)
-        idem = self.r.hget(key, "idem")
-        pipe = self.r.pipeline(transaction=True)
-        pipe.delete(key)
-        if idem:
-            pipe.delete(idem)
-        removed = pipe.execute()[0]
-        if removed:
-            self.r.hincrby(self.stats_key, "deleted", 1)
-        return bool(removed)
+        """Forget a job; its Idempotency-Key is freed too if the claim is still its own."""
+        return bool(self._delete(keys=[self.job_key(job_id), self.stats_key], args=[job_id]))
 
-    # Idempotency-Key: the first request claims the key for its job ids; a replay finds
-    # the claim and is answered from it.
+    # Idempotency-Key: the first request claims the key for its job ids ("pending"), and
+    # marks the claim "accepted" once every job is published; a replay is answered from an
+    # accepted claim only.
+    @staticmethod
+    def _claim(fingerprint: str, job_ids: list[str], kind: str, state: str) -> str:
+        return json.dumps({"fingerprint": fingerprint, "job_ids": job_ids, "kind": kind,
+                           "state": state})
+
     def claim_idempotency(self, idem_key: str, fingerprint: str, job_ids: list[str],
                           kind: str) -> dict | None:
-        """Claim ``idem_key``; returns None when claimed, else the existing claim."""
-        claim = json.dumps({"fingerprint": fingerprint, "job_ids": job_ids, "kind": kind})
-        if self.r.set(idem_key, claim, nx=True, ex=self.ttl):
-            return None
-        raw = self.r.get(idem_key)
-        if raw is None:  # expired between the two calls: try once more
-            return None if self.r.set(idem_key, claim, nx=True, ex=self.ttl) else \
-                json.loads(self.r.get(idem_key) or "null")
-        return json.loads(raw)
+        """Claim ``idem_key`` (pending); returns None when claimed, else the existing claim."""
+        claim = self._claim(fingerprint, job_ids, kind, "pending")
+        for _ in range(2):  # a claim that expires between SET and GET: try once more
+            if self.r.set(idem_key, claim, nx=True, ex=PENDING_CLAIM_TTL):
+                return None
+            raw = self.r.get(idem_key)
+            if raw is not None:
+                return json.loads(raw)
+        return None if self.r.set(idem_key, claim, nx=True, ex=PENDING_CLAIM_TTL) else \
+            json.loads(self.r.get(idem_key) or "null")
+
+    def accept_idempotency(self, idem_key: str, fingerprint: str, job_ids: list[str],
+                           kind: str) -> None:
+        """Every job of the claim is published: replays may now be answered from it."""
+        self.r.set(idem_key, self._claim(fingerprint, job_ids, kind, "accepted"), ex=self.ttl)
 
     def release_idempotency(self, idem_key: str) -> None:
         self.r.delete(idem_key)

@@ -83,6 +83,42 @@ def test_replay_while_the_first_request_is_still_being_accepted_is_409(client, c
     assert resp.headers["Retry-After"] == "1"
 
 
+def test_replay_is_not_answered_from_jobs_that_are_not_yet_published(client, check, app):
+    """The first request has written its records but not yet published them (the broker
+    may still refuse, and the records be withdrawn): a replay must not get 202."""
+    import hashlib
+    import json
+    from service.store import PENDING_CLAIM_TTL
+    store = app.extensions["job_store"]
+    key = f"k-{uuid.uuid4()}"
+    body = article(TEXT)
+    canonical = json.dumps({"kind": "job", "body": body}, sort_keys=True, ensure_ascii=False)
+    fingerprint = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    idem_key = store.idem_key("anonymous", key)
+    job_id = "f" * 31 + "1"
+    store.claim_idempotency(idem_key, fingerprint, [job_id], "job")
+    store.create(job_id, ["segmentation"], None, idem_key, "anonymous")
+    try:
+        resp = client.post("/v1/jobs", json=body, headers={"Idempotency-Key": key})
+        assert resp.status_code == 409 and check(resp)["type"] == "/problems/idempotency-key-in-progress"
+        # A request that died half-way frees its key soon, not after the job TTL.
+        assert 0 < store.r.ttl(idem_key) <= PENDING_CLAIM_TTL
+    finally:
+        store.delete(job_id)
+
+
+def test_deleting_an_old_job_does_not_free_a_key_claimed_again(client, check, celery_worker):
+    key = f"k-{uuid.uuid4()}"
+    batch = check(client.post("/v1/batches", json={"articles": [article(TEXT), article(TEXT)]},
+                              headers={"Idempotency-Key": key}))
+    first, second = (j["id"] for j in batch["jobs"])
+    assert client.delete(f"/v1/jobs/{first}").status_code == 204     # frees the key
+    new = check(client.post("/v1/jobs", json=article(TEXT), headers={"Idempotency-Key": key}))
+    assert client.delete(f"/v1/jobs/{second}").status_code == 204    # not the new claim
+    again = client.post("/v1/jobs", json=article(TEXT), headers={"Idempotency-Key": key})
+    assert check(again)["id"] == new["id"] and again.headers["Idempotent-Replayed"] == "true"
+
+
 def test_batch_replay_returns_the_same_jobs(client, check, celery_worker):
     key = f"batch-{uuid.uuid4()}"
     body = {"articles": [article(TEXT), article(TEXT, metadata={"n": 2})]}
