@@ -199,3 +199,35 @@ def test_auto_without_the_jar_falls_back_to_builtin_and_says_so(monkeypatch, tmp
         assert result["tokens"][0]["segments"] == ["و", "ال", "كتاب"]
     finally:
         _ENGINES.pop("auto", None)
+
+
+def test_an_interrupted_call_does_not_leave_its_answer_to_the_next(tmp_path):
+    # Stand-in line program (Python, slow to answer): checks process handling only. A
+    # task's soft time limit can interrupt a call while its answer is still on the way.
+    import signal
+    import sys
+    script = tmp_path / "slow_echo.py"
+    script.write_text("import sys, time\n"
+                      "for line in sys.stdin:\n"
+                      "    time.sleep(0.5)\n"
+                      "    print('ANS:' + line.strip(), flush=True)\n")
+    proc = LineProcess([sys.executable, str(script)], name="slow-echo", call_timeout=5)
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(*_):
+        raise Interrupted()
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(Interrupted):
+            proc.call("one")
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        assert proc.call("two") == "ANS:two"
+        assert proc.call("three") == "ANS:three"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        proc.close()

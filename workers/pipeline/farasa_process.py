@@ -11,9 +11,8 @@ Farasa's jars in interactive mode read one line on stdin and answer one line on 
   with a clear message (which program, exit status, the last lines of its stderr);
 * stderr is drained on a thread so a chatty JVM never blocks on a full pipe.
 
-Used by the text layer's ``farasa`` segmentation engine (FarasaSegmenterJar) and meant
-for the entity layer's ``farasa`` engine (FarasaNERJar) as well. It knows nothing about
-Farasa's output format. Imports neither Flask nor Celery.
+Used by both Farasa engines: the text layer's segmenter (FarasaSegmenterJar) and the
+entity layer's tagger (FarasaNERJar). It knows nothing about Farasa's output format. Imports neither Flask nor Celery.
 """
 from __future__ import annotations
 
@@ -200,6 +199,12 @@ class LineProcess:
                     self._discard()
                     raise EngineFailed(f"{self.name} failed twice: {first_error}; "
                                        f"after restart: {exc}") from exc
+                except BaseException:
+                    # Interrupted mid-call (a task's soft time limit): the answer may still
+                    # be on its way, and the next call would read it as its own. Start the
+                    # next call on a fresh process.
+                    self._discard()
+                    raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _death_note(self, what: str) -> str:
