@@ -12,7 +12,6 @@ import re
 
 _LINES = re.compile(r"[^\r\n\u2028\u2029\x85\x0b\x0c]+")
 _JUNCTION = re.compile(r"[.!?؟…]+[»”\"'’)\]]*(?=\s|$)")
-_PREV_WORD = re.compile(r"(\S+)$")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -27,10 +26,14 @@ def _suppressed(line: str, dot_at: int, run: str) -> bool:
     """Is the '.' at line[dot_at] an abbreviation dot rather than a sentence end?"""
     if run != ".":
         return False
-    m = _PREV_WORD.search(line, 0, dot_at)
-    if m is None:
+    # The word before the dot: walk back to the previous space (a regex search from the
+    # line's start at every dot would be quadratic on long lines).
+    i = dot_at
+    while i and not line[i - 1].isspace():
+        i -= 1
+    if i == dot_at:
         return False
-    word = m.group(1).lstrip("([«“\"'")
+    word = line[i:dot_at].lstrip("([«“\"'")
     return len(word) == 1 and word.isalpha()
 
 

@@ -22,14 +22,18 @@ _URL_BODY = r"[^\s<>\"«»“”]*[^\s<>\"«»“”.,;:!?،؛؟)\]}'’]"
 
 _TOKEN = re.compile(
     rf"(?P<url>(?:https?://|ftp://|www\.)[^\s<>\"«»“”]*[^\s<>\"«»“”.,;:!?،؛؟)\]}}'’]"
-    rf"|[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:{_TLD})\b(?:/{_URL_BODY})?)"
-    r"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
+    # Bare domains and e-mail addresses: repetitions bounded by DNS and RFC 5321 limits,
+    # so a long run that is not one ("a.a.a.…") costs linear time, not quadratic.
+    rf"|[A-Za-z0-9][A-Za-z0-9-]{{0,62}}(?:\.[A-Za-z0-9-]{{1,63}}){{0,8}}\.(?:{_TLD})\b(?:/{_URL_BODY})?)"
+    r"|(?P<email>[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8})"
     rf"|(?P<word>[{_AL}][{_AL}{_AM}]*(?:[{_INV}]+[{_AL}{_AM}]+)*)"
     r"|(?P<number>\d+(?:[.,٫٬]\d+)*)"
     rf"|(?P<latin>[{_LAT}](?:[{_LAT}0-9]|['’\-](?=[{_LAT}0-9]))*)"
     r"|(?P<run>(?P<rc>[.!?؟])(?P=rc)+)"
     r"|(?P<other>\S)"
 )
+
+_ARABIC_OR_LATIN = re.compile(f"[{_AL}{_AM}{_LAT}]")
 
 _SKIP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"}
 
@@ -51,7 +55,7 @@ def _foreign_end(text: str, i: int) -> int:
     j = i
     while j < n:
         c = text[j]
-        if unicodedata.category(c)[0] not in "LM" or re.match(f"[{_AL}{_AM}{_LAT}]", c):
+        if unicodedata.category(c)[0] not in "LM" or _ARABIC_OR_LATIN.match(c):
             break
         j += 1
     return j
