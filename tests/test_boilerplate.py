@@ -264,3 +264,14 @@ def test_large_input():
     c = clean(text)
     assert c.text.startswith("أكد الزعيم الكوري الشمالي")
     assert all(text[b["start"]:b["end"]] == b["text"] for b in c.blocks)
+
+
+def test_a_list_the_article_introduces_with_a_colon_is_body_to_its_last_item():
+    text = ("قال وزير الخارجية إن المحادثات بين البلدين ستستأنف الأسبوع المقبل في العاصمة بعد توقف طويل.\n"
+            "وأوضح الوزير أن الاتفاق يتضمن النقاط التالية:\n"
+            "- وقف إطلاق النار في جميع المناطق الحدودية\n"
+            "- تبادل الأسرى بين الطرفين خلال شهر\n"
+            "- فتح المعابر أمام المساعدات الإنسانية")
+    from workers.pipeline.boilerplate import clean
+    labels = [label for _, _, label in clean(text).labels]
+    assert labels == ["body"] * 5

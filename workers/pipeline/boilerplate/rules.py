@@ -303,6 +303,8 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
     # --- page header: everything before the first paragraph -------------------------
     title_idx: int | None = None
     site_names: list[str] = []
+    # What the page's marked lines say, once (looked up for short header lines).
+    marked_text = "\n".join(f" {o.norm} " for o, mk in zip(lines, marks) if mk is not None)
     for i in range(first_prose):
         ln, mk = lines[i], marks[i]
         if mk is not None:
@@ -319,7 +321,7 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
                 labels[i] = "duplicate_title"
             continue
         if site_like(ln) or (title_idx is None and ln.n_words <= 3 and not ln.ends_colon
-                             and _repeated_in_boilerplate(ln, lines, marks)):
+                             and f" {ln.norm} " in marked_text):
             # a name line above the headline that the page repeats (copyright, source): masthead
             labels[i] = "site_name"
             site_names.append(normalize(_arabic_part(ln.text) or ln.text))
@@ -415,6 +417,12 @@ def classify(lines: list[Line], known_titles: list[str] | None = None) -> tuple[
                     labels[k] = "related_list"
                 i = j
                 continue
+            # The article's own list: every item is body (judged once for the whole run,
+            # not item by item, where each later item would see a bullet, not the colon).
+            for k in range(i, j):
+                labels[k] = BODY
+            i = max(j, i + 1)
+            continue
         labels[i] = BODY
         i += 1
     return [lab or BODY for lab in labels], marks, title_idx
@@ -426,12 +434,6 @@ def _appended_starts(state: str, headline: Line, lead: Line) -> bool:
     if state == "tail":
         return True
     return echoes(headline, lead)
-
-
-def _repeated_in_boilerplate(line: Line, lines: list[Line], marks: list[Mark | None]) -> bool:
-    key = f" {line.norm} "
-    return any(mk is not None and key in f" {other.norm} " for other, mk in zip(lines, marks)
-               if other is not line)
 
 
 def _arabic_part(text: str) -> str:
