@@ -101,6 +101,7 @@ def test_auto_without_the_jar_falls_back_to_builtin_and_says_so(monkeypatch, tmp
     monkeypatch.setenv("FARASA_BIN_DIR", str(tmp_path))
     monkeypatch.setattr("farasa.ner.FarasaNamedEntityRecognizer.bin_dir", tmp_path)
     entities._ENGINES.pop("auto", None)
+    entities._ENGINES.pop("farasa", None)
     try:
         result = {"document": {"text": "قال الرئيس الروسي فلاديمير بوتين في موسكو"}, "engines": {}}
         entities.apply(result, engine="auto")

@@ -174,13 +174,16 @@ def test_auto_uses_the_jar_when_it_is_there(monkeypatch, stand_in_jar):
     # Stand-in jar: checks that "auto" picks the jar engine, not Farasa's linguistics.
     monkeypatch.setenv("FARASA_SEGMENTER_JAR", str(stand_in_jar))
     _ENGINES.pop("auto", None)
+    _ENGINES.pop("farasa", None)
     try:
         result = {"document": {"text": "والكتاب"}, "engines": {}}
         apply(result, engine="auto")
         assert result["engines"]["segmentation"]["name"] == "farasa"
         assert "fallback" not in result["engines"]["segmentation"]
+        assert get_segmenter("auto") is get_segmenter("farasa")  # one JVM per process
     finally:
-        eng = _ENGINES.pop("auto", None)
+        _ENGINES.pop("auto", None)
+        eng = _ENGINES.pop("farasa", None)
         if eng is not None:
             eng.close()
 
@@ -190,6 +193,7 @@ def test_auto_without_the_jar_falls_back_to_builtin_and_says_so(monkeypatch, tmp
     monkeypatch.setenv("FARASA_BIN_DIR", str(tmp_path))
     monkeypatch.setattr("farasa.segmenter.FarasaSegmenter.bin_dir", tmp_path)
     _ENGINES.pop("auto", None)
+    _ENGINES.pop("farasa", None)
     try:
         result = {"document": {"text": "والكتاب"}, "engines": {}}
         apply(result, engine="auto")

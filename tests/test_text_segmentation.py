@@ -115,3 +115,11 @@ def test_tokens_carry_the_normalised_segments_an_index_wants():
     assert segs("الـعلاقـات") == segs("العلاقات")
     (plain,) = analyse("والعلاقات")["tokens"]
     assert "norm_segments" not in plain  # only where normalisation changed something
+
+
+def test_a_cut_inside_a_ligature_keeps_the_word_whole(seg):
+    # ﻻ is one surface character for two letters (لا): a segment boundary between them has
+    # no surface, and segments must always join back to the word.
+    for word in ("لﻼجئين", "ﻻجئون", "وﻻية"):
+        (segs,) = seg.segment_words([word])
+        assert all(segs) and "".join(segs) == word, (word, segs)

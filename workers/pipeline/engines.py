@@ -43,7 +43,7 @@ class EngineRegistry:
                 elif key in self._factories:
                     engine = self._factories[key]()
                 else:
-                    raise PipelineError(f"unknown {self.layer} engine {name!r}; use "
+                    raise PipelineError(f"unknown {self.layer} engine {key!r}; use "
                                         f"{', '.join(NAMES[:-1])} or {NAMES[-1]}",
                                         code="unknown-engine")
                 self.engines[key] = engine
@@ -53,7 +53,7 @@ class EngineRegistry:
         from workers.pipeline.farasa_process import EngineUnavailable
 
         try:
-            return self._factories["farasa"]()
+            return self.get("farasa")  # one JVM per process, whichever name asked for it
         except EngineUnavailable as exc:
             # The detail names paths on this host: it goes to the log, not into results.
             log.warning("%s engine auto -> builtin: %s", self.layer, exc)

@@ -68,6 +68,10 @@ def to_surface(word: str, norm: str, index: list[int], segs: list[str]) -> list[
     bounds = [0] + [index[c] for c in cuts] + [len(word)]
     for i, seg in enumerate(segs):
         piece = word[bounds[i]:bounds[i + 1]]
+        if not piece:
+            # A cut inside one surface character (a ligature such as ﻻ, two letters in
+            # the normalised word): no surface for the segment, so keep the word whole.
+            return [word]
         if inserted >= 0 and seg == ALEF + LAM and i > 0 and cuts[i - 1] == inserted:
             # ال written as the second lam of لل: Farasa's ل+ال. The segment is ال plus
             # whatever marks follow that lam in the surface (للَّ -> ل, الَّ).
