@@ -40,7 +40,8 @@ class JobFailed(ApiError):
 
     def __init__(self, job: dict):
         self.job = job
-        super().__init__(422, job.get("error"), "job failed")
+        error = job.get("error") or {}
+        super().__init__(int(error.get("status", 500)), error, "job failed")
 
 
 class EnrichmentClient:
@@ -74,7 +75,7 @@ class EnrichmentClient:
                     doc = json.loads(raw) if raw else None
                 except ValueError:
                     doc = None
-                if err.code in _RETRYABLE and attempt + 1 < attempts:
+                if _retryable(err.code, doc) and attempt + 1 < attempts:
                     time.sleep(_delay(err.headers.get("Retry-After"), attempt))
                     continue
                 raise ApiError(err.code, doc if isinstance(doc, dict) else None,
@@ -146,6 +147,14 @@ class EnrichmentClient:
         """Submit, wait, and return the result document."""
         job = self.wait(self.submit(text, **fields), timeout=timeout)
         return job.get("result") or self.result(job["id"])
+
+
+def _retryable(status: int, problem) -> bool:
+    # 409 idempotency-key-in-progress: the first request with this key is still being
+    # accepted; the service asks for a retry.
+    return status in _RETRYABLE or (
+        status == 409 and isinstance(problem, dict)
+        and str(problem.get("type", "")).endswith("/idempotency-key-in-progress"))
 
 
 def _seconds(value: str | None) -> float | None:

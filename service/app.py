@@ -17,7 +17,9 @@ log = logging.getLogger("service")
 # werkzeug's name for a status -> our problem slug.
 _HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
                413: "too-large", 415: "unsupported-media-type"}
-_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, BrokerError)
+# Redis away, or refusing writes (a replica during failover): try again later.
+_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                redis.exceptions.ReadOnlyError, BrokerError)
 
 
 def create_app(settings: Settings | None = None, *, store: JobStore | None = None,

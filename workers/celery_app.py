@@ -26,7 +26,7 @@ from celery import Celery, chain, signals
 from kombu import serialization as kombu_serialization
 from kombu.utils import json as kombu_json
 
-from service.config import Settings
+from service.config import Settings, _bool
 from workers.pipeline import STEPS
 
 settings = Settings.from_env()
@@ -66,7 +66,7 @@ RUN_TASK = "enrich.run"
 # through Redis and costs the worker about as much CPU as the steps themselves. Steps routed
 # to different queues (CELERY_QUEUE_<STEP>) are still separate tasks. FUSE_STEPS=0: one
 # task per step, always.
-FUSE_STEPS = os.environ.get("FUSE_STEPS", "1").strip().lower() not in ("0", "false", "no", "")
+FUSE_STEPS = _bool("FUSE_STEPS", True)
 
 
 def queue_for(step: str) -> str:
