@@ -10,7 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 
 from service.problems import ApiProblem, problem_response
 from service.schemas import health_schema
-from service.store import STEP_BUCKETS
+from service.store import STEP_BUCKETS, redis_client
 from workers.pipeline import STEPS
 
 bp = Blueprint("ops", __name__)
@@ -78,9 +78,10 @@ class StoreCollector:
     """Job counters, step-duration histograms, engines in use and queue depth, read from
     Redis at scrape time (workers write them there; see service/store.py)."""
 
-    def __init__(self, store, queues):
+    def __init__(self, store, queues, broker=None):
         self.store = store
         self.queues = queues
+        self.broker = broker if broker is not None else store.r  # where the queues live
 
     def collect(self):
         counters = self.store.counters()
@@ -109,7 +110,7 @@ class StoreCollector:
         depth = GaugeMetricFamily("enrich_queue_depth", "Messages waiting in a broker queue.",
                                   labels=["queue"])
         for queue in self.queues:
-            depth.add_metric([queue], self.store.r.llen(queue))
+            depth.add_metric([queue], self.broker.llen(queue))
         yield depth
 
 
@@ -120,7 +121,10 @@ def metrics():
         from workers.celery_app import DEFAULT_QUEUE, app as celery
         queues = sorted({DEFAULT_QUEUE, *(r["queue"] for r in celery.conf.task_routes.values())})
         registry = CollectorRegistry()
-        registry.register(StoreCollector(current_app.extensions["job_store"], queues))
+        settings = current_app.extensions["settings"]
+        store = current_app.extensions["job_store"]
+        broker = redis_client(settings.broker) if settings.broker != settings.redis_url else None
+        registry.register(StoreCollector(store, queues, broker))
         current_app.extensions["metrics_registry"] = registry
     return Response(generate_latest(registry), mimetype=None,
                     headers={"Content-Type": CONTENT_TYPE_LATEST})
