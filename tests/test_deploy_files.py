@@ -81,11 +81,15 @@ def test_image_runs_as_non_root_with_a_health_check_and_jars_baked_in():
     assert "pip install -r requirements.txt" in DOCKERFILE
 
 
-def test_requirements_are_pinned():
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            assert "==" in line, f"unpinned requirement: {line}"
+def test_requirements_are_pinned_and_the_image_gets_no_test_tools():
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in (ROOT / name).read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if line and not line.startswith("-r "):
+                assert "==" in line, f"{name}: unpinned requirement: {line}"
+    runtime = (ROOT / "requirements.txt").read_text().lower()
+    assert "pytest" not in runtime and "schemathesis" not in runtime
+    assert "requirements-dev.txt" not in DOCKERFILE
 
 
 def test_dockerignore_keeps_the_venv_and_git_out():
