@@ -72,6 +72,8 @@ def test_fastport_gives_the_ports_answers():
     for w in sample:
         assert fastport.most_likely_partitions(w, 3) == port.mostLikelyPartition(w, 3), w
         assert fastport._partitions(w) == port.getAllPossiblePartitionsOfString(w), w
+        for p in port.getAllPossiblePartitionsOfString(w)[:40]:
+            assert fastport.proper_segmentation(p) == port.getProperSegmentation(p), p
 
 
 def test_word_cache_is_bounded():

@@ -2,7 +2,7 @@
 
 Same algorithm and the same data as ``farasa.segmentation.mostLikelyPartition`` (PyPI
 ``Farasa``), giving the same scores and therefore the same answers (checked by
-tests/test_text_fastport.py against the port itself), but:
+tests/test_text_segmentation.py against the port itself), but:
 
 * the template fit of a stem is memoised in a bounded LRU cache, because the same stems
   recur across the candidates of a word and across words (measured on ANERcorp's 27.5k
@@ -178,38 +178,12 @@ def fit_template(line: str) -> str:
 
 
 def proper_segmentation(some_string: str) -> str:
-    """farasa.segmentation.getProperSegmentation (pure, memoised)."""
-    if '+' not in some_string:
-        return f';{some_string};'
-    word = some_string.split('+')
-    n = len(word)
-    iValidPrefix = -1
-    while iValidPrefix + 1 < n and word[iValidPrefix + 1] in hPrefixes:
-        iValidPrefix += 1
-    iValidSuffix = n
-    while iValidSuffix > max(iValidPrefix, 0) and (
-            word[iValidSuffix - 1] in hSuffixes or word[iValidSuffix - 1] == "_"):
-        iValidSuffix -= 1
-    currentPrefix = "".join(w + '+' for w in word[:iValidPrefix + 1])
-    stemPart = "".join(word[iValidPrefix + 1:iValidSuffix])
-    if iValidSuffix == iValidPrefix:
-        iValidSuffix += 1
-    currentSuffix = ""
-    if iValidPrefix != iValidSuffix:
-        currentSuffix = "".join('+' + w for w in word[iValidSuffix:])
-    if currentSuffix.endswith('\u0633+') and not _SIN_START.match(stemPart):
-        currentPrefix = currentPrefix[:-2]
-        stemPart = '\u0633' + stemPart
-    output = currentPrefix + ';' + stemPart + ';' + currentSuffix
-    if output.startswith('+'):
-        output = output[1:]
-    if output.endswith('+'):
-        output = output[:-1]
-    return output.replace('++', '+')
+    """farasa.segmentation.getProperSegmentation (pure)."""
+    return _proper_parts(tuple(some_string.split('+')))
 
 
 def _proper_parts(word: tuple[str, ...]) -> str:
-    """proper_segmentation("+".join(word)) for non-empty parts, without join/split."""
+    """The proper segmentation of a partition given as its parts (no join/split)."""
     n = len(word)
     if n == 1:
         return f';{word[0]};'
