@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import importlib.metadata
 import logging
 import os
 import selectors
@@ -85,6 +86,35 @@ def java_available() -> str:
     if java is None:
         raise EngineUnavailable("java not found on PATH (Farasa engines need Java 8 or later)")
     return java
+
+
+# Farasa answers its first call slowly (the JVM loads its model): a warm-up word at start.
+_WARMUP_LINE = "\u0627\u062e\u062a\u0628\u0627\u0631"
+
+
+def jar_process(farasapy_class, jar: Path, *, call_timeout: float,
+                startup_timeout: float) -> "LineProcess":
+    """A LineProcess running ``jar`` with farasapy's own command for ``farasapy_class``
+    (``java -Dfile.encoding=UTF-8 -jar <jar>``; ``FARASA_JAVA`` replaces ``java``).
+    farasapy's constructor is never called: it would download ``farasa_bin.zip`` when its
+    bin folder is incomplete, and write a cache and a tmp folder."""
+    java_available()
+    shell = farasapy_class.__new__(farasapy_class)
+    shell.bin_path = Path(jar)  # what binary_path=jar would set
+    argv = list(shell.command)
+    if os.environ.get("FARASA_JAVA"):
+        argv[0] = os.environ["FARASA_JAVA"]
+    return LineProcess(argv, name=Path(jar).name, call_timeout=call_timeout,
+                       startup_timeout=startup_timeout, warmup_line=_WARMUP_LINE)
+
+
+def jar_version(jar: Path) -> str:
+    """How a result names a jar engine."""
+    try:
+        farasapy = importlib.metadata.version("farasapy")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - broken install
+        farasapy = "unknown"
+    return f"{Path(jar).name} via farasapy {farasapy}"
 
 
 _LIVE: "weakref.WeakSet[LineProcess]" = weakref.WeakSet()

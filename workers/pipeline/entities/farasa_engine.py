@@ -17,8 +17,6 @@ token it starts in).
 """
 from __future__ import annotations
 
-import importlib.metadata
-import os
 from pathlib import Path
 
 from .scoring import bio_spans
@@ -63,25 +61,13 @@ class FarasaNerEngine:
 
     def __init__(self, jar: str | Path, *, call_timeout: float = 60.0,
                  startup_timeout: float = 180.0, process=None):
+        from workers.pipeline.farasa_process import jar_process, jar_version
         self.jar = Path(jar)
-        try:
-            fp = importlib.metadata.version("farasapy")
-        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-            fp = "unknown"
-        self.version = f"{self.jar.name} via farasapy {fp}"
+        self.version = jar_version(self.jar)
         if process is None:
-            from workers.pipeline.farasa_process import LineProcess, java_available
             import farasa.ner as farasapy_ner  # farasapy; explicit submodule
-            java_available()
-            shell = farasapy_ner.FarasaNamedEntityRecognizer.__new__(
-                farasapy_ner.FarasaNamedEntityRecognizer)
-            shell.bin_path = self.jar  # what binary_path=jar would set
-            argv = list(shell.command)
-            if os.environ.get("FARASA_JAVA"):
-                argv[0] = os.environ["FARASA_JAVA"]
-            process = LineProcess(argv, name=self.jar.name, call_timeout=call_timeout,
-                                  startup_timeout=startup_timeout,
-                                  warmup_line="\u0627\u062e\u062a\u0628\u0627\u0631")
+            process = jar_process(farasapy_ner.FarasaNamedEntityRecognizer, self.jar,
+                                  call_timeout=call_timeout, startup_timeout=startup_timeout)
         self.process = process
 
     @classmethod

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import logging
-import os
 from pathlib import Path
 
 from .normalize import normalise_word
@@ -141,12 +140,9 @@ class BuiltinSegmenter:
 class FarasaJarSegmenter:
     """Farasa's own segmenter (FarasaSegmenterJar) in one warm JVM per worker process.
 
-    The command is farasapy's (``farasa.segmenter.FarasaSegmenter.command`` for the given
-    ``binary_path``: ``java -Dfile.encoding=UTF-8 -jar <jar>``), but farasapy's
-    constructor is never called: it would download ``farasa_bin.zip`` when its bin
-    folder is incomplete, write a result cache under ~/.cache and a tmp folder inside
-    site-packages. The process is driven by ``workers.pipeline.farasa_process``
-    (restart once on death, then a clear error). Protocol: one line of space-separated
+    The command is farasapy's, without its constructor (which downloads); the process is
+    driven by ``workers.pipeline.farasa_process`` (``jar_process``: restart once on
+    death, then a clear error). Protocol: one line of space-separated
     words in, one line of space-separated ``+``-segmented words out.
     """
 
@@ -156,20 +152,12 @@ class FarasaJarSegmenter:
 
     def __init__(self, jar: str | Path, *, cache_size: int = 200_000,
                  call_timeout: float = 60.0, startup_timeout: float = 120.0):
-        from workers.pipeline.farasa_process import LineProcess, java_available
+        from workers.pipeline.farasa_process import jar_process, jar_version
         import farasa.segmenter as farasapy_segmenter  # farasapy; explicit submodule
-        java_available()
         self.jar = Path(jar)
-        shell = farasapy_segmenter.FarasaSegmenter.__new__(farasapy_segmenter.FarasaSegmenter)
-        shell.bin_path = self.jar  # what FarasaSegmenter(binary_path=jar) would set
-        argv = list(shell.command)
-        java = os.environ.get("FARASA_JAVA")
-        if java:
-            argv[0] = java
-        self.version = f"{self.jar.name} via farasapy {_pkg_version('farasapy')}"
-        self.process = LineProcess(argv, name=self.jar.name, call_timeout=call_timeout,
-                                   startup_timeout=startup_timeout,
-                                   warmup_line="\u0627\u062e\u062a\u0628\u0627\u0631")
+        self.version = jar_version(self.jar)
+        self.process = jar_process(farasapy_segmenter.FarasaSegmenter, self.jar,
+                                   call_timeout=call_timeout, startup_timeout=startup_timeout)
         self._cache: dict[str, tuple[str, ...]] = {}
         self._cache_size = cache_size
 
