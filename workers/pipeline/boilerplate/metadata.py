@@ -28,6 +28,8 @@ _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::\d
 _YMD = re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b")
 _DMY = re.compile(r"\b(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})\b")
 _TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\s*(ص|م|صباحا|مساء|مساءا|am|pm)?(?=\s|$|[^\w])")
+# Which group is the day, month (number m, or name M) and year, per date form.
+_DATE_FORMS = ((_ISO, "ymd"), (_D_MONTH_Y, "dMy"), (_DMY, "dmy"), (_YMD, "ymd"))
 _DATE_WORDS = re.compile(
     r"\b(?:السبت|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|تاريخ النشر|تاريخ|نشر في|نشر بتاريخ|نشر"
     r"|اخر تحديث|تم التحديث|تم النشر|النشر|محدث|تحديث|بتاريخ|الموافق|في|منذ|بتوقيت|غرينتش|مكه|القاهره|ص|م"
@@ -37,27 +39,15 @@ _DATE_WORDS = re.compile(
 def parse_date(text: str) -> tuple[str | None, int]:
     """(ISO date or datetime, number of words left that are not part of the date)."""
     norm = normalize(text)
-    year = month = day = None
-    m = _ISO.search(norm)
-    span = None
-    if m:
-        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        span = m.span()
-    else:
-        m = _D_MONTH_Y.search(norm)
+    year = month = day = span = m = None
+    for pattern, order in _DATE_FORMS:  # the first form that matches, in this order
+        m = pattern.search(norm)
         if m:
-            day, month, year = int(m.group(1)), _MONTHS[m.group(2)], int(m.group(3))
+            parts = dict(zip(order, m.groups()[:3]))
+            day, year = int(parts["d"]), int(parts["y"])
+            month = _MONTHS[parts["M"]] if "M" in parts else int(parts["m"])
             span = m.span()
-        else:
-            m = _DMY.search(norm)
-            if m:
-                day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-                span = m.span()
-            else:
-                m = _YMD.search(norm)
-                if m:
-                    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-                    span = m.span()
+            break
     if span is None or not (1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= 2100):
         return None, len(words(norm))
     rest = norm[: span[0]] + " " + norm[span[1]:]
