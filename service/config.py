@@ -9,24 +9,22 @@ import os
 from dataclasses import dataclass, fields
 
 
-def _int(name: str, default: int) -> int:
+def _number(name: str, default, cast, what: str):
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        return cast(raw)
     except ValueError:
-        raise SystemExit(f"configuration error: {name} must be an integer, got {raw!r}") from None
+        raise SystemExit(f"configuration error: {name} must be {what}, got {raw!r}") from None
+
+
+def _int(name: str, default: int) -> int:
+    return _number(name, default, int, "an integer")
 
 
 def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise SystemExit(f"configuration error: {name} must be a number, got {raw!r}") from None
+    return _number(name, default, float, "a number")
 
 
 def _bool(name: str, default: bool) -> bool:
