@@ -13,6 +13,7 @@ Two levels, both pure functions of one string (never used for offsets):
 """
 from __future__ import annotations
 
+import functools
 import re
 
 _DIACRITICS = re.compile("[\u0610-\u061A\u064B-\u065F\u0670\u0640\u06D6-\u06ED"
@@ -33,14 +34,13 @@ _LOOSE = str.maketrans({
 })
 
 
+# Features, the gazetteer, proclitic trimming and grouping each ask for the same words'
+# forms (about 15 calls per token): memoised, bounded for a long-running worker.
+@functools.lru_cache(maxsize=100_000)
 def norm(word: str) -> str:
     return _DIACRITICS.sub("", word).translate(_NORM)
 
 
+@functools.lru_cache(maxsize=100_000)
 def loose(word: str) -> str:
     return norm(word).translate(_LOOSE)
-
-
-def loose_key(words) -> str:
-    """Grouping / gazetteer key of a token sequence."""
-    return " ".join(loose(w) for w in words)
