@@ -120,12 +120,14 @@ def _nisba(base: str, gaz: Gazetteer) -> bool:
     return False
 
 
-def token_cues(sentence: list[tuple[str, list[str]]], gaz: Gazetteer | None = None) -> list[dict]:
-    """Per-token cues shared by the token's own features and its neighbours'."""
+def token_cues(sentence: list[tuple[str, list[str]]], gaz: Gazetteer | None = None,
+               matches=None) -> list[dict]:
+    """Per-token cues shared by the token's own features and its neighbours'.
+    ``matches``: ``gaz.match`` of the sentence's words, when the caller has it already."""
     gaz = gaz or load_gazetteer()
     words = [w for w, _ in sentence]
     gaz_tags = [[] for _ in words]
-    for start, end, types in gaz.match(words):
+    for start, end, types in (gaz.match(words) if matches is None else matches):
         for t in sorted(types):
             gaz_tags[start].append(f"{t}-B" if end - start > 1 else f"{t}-U")
             for k in range(start + 1, end):
@@ -146,9 +148,9 @@ def token_cues(sentence: list[tuple[str, list[str]]], gaz: Gazetteer | None = No
 
 
 def sentence_features(sentence: list[tuple[str, list[str]]],
-                      gaz: Gazetteer | None = None) -> list[list[str]]:
+                      gaz: Gazetteer | None = None, matches=None) -> list[list[str]]:
     """CRF features of every token of one sentence."""
-    cues = token_cues(sentence, gaz)
+    cues = token_cues(sentence, gaz, matches)
     n = len(cues)
     out = []
     for i, c in enumerate(cues):

@@ -40,7 +40,8 @@ def decode_tags(tags: list[str]) -> list[str]:
     return out
 
 
-def gazetteer_repair(words: list[str], tags: list[str], gaz, *, fill: bool = False) -> list[str]:
+def gazetteer_repair(words: list[str], tags: list[str], gaz, *, fill: bool = False,
+                     matches=None) -> list[str]:
     """Make the CRF's spans agree with whole gazetteer names of one type.
 
     * two or more predicted spans lying inside one gazetteer name (جمهورية كوريا |
@@ -51,7 +52,8 @@ def gazetteer_repair(words: list[str], tags: list[str], gaz, *, fill: bool = Fal
     * with ``fill``, a gazetteer name the CRF left untagged is tagged.
     """
     from .scoring import bio_spans
-    matches = [(s, e, next(iter(t))) for s, e, t in gaz.match(words) if len(t) == 1]
+    matches = [(s, e, next(iter(t))) for s, e, t in
+               (gaz.match(words) if matches is None else matches) if len(t) == 1]
     if not matches:
         return tags
     spans = bio_spans(tags)
@@ -113,11 +115,15 @@ class CrfTagger:
     def tag_sentence(self, sentence: list[tuple[str, list[str]]]) -> list[str]:
         if not sentence:
             return []
-        return gazetteer_repair([w for w, _ in sentence], self._tag_crf(sentence), self.gaz)
+        words = [w for w, _ in sentence]
+        if len(sentence) <= MAX_WINDOW:
+            # One window: the features and the repair read the same gazetteer matches.
+            matches = self.gaz.match(words)
+            tags = decode_tags(self._tag(sentence, matches))
+            return gazetteer_repair(words, tags, self.gaz, matches=matches)
+        return gazetteer_repair(words, self._tag_crf(sentence), self.gaz)
 
     def _tag_crf(self, sentence):
-        if len(sentence) <= MAX_WINDOW:
-            return decode_tags(self._tag(sentence))
         # Windows with overlap; each window's middle is kept, so boundaries see context.
         tags: list[str] = []
         step = MAX_WINDOW - 2 * _OVERLAP
@@ -130,8 +136,8 @@ class CrfTagger:
             start += step
         return decode_tags(tags)
 
-    def _tag(self, sentence):
-        xs = F.sentence_features(sentence, self.gaz)
+    def _tag(self, sentence, matches=None):
+        xs = F.sentence_features(sentence, self.gaz, matches)
         with self._lock:
             return self._tagger.tag(xs)
 
