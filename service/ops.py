@@ -1,6 +1,7 @@
 """Operations endpoints: liveness, readiness, Prometheus metrics, the spec and its docs page."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, send_from_directory
@@ -132,7 +133,12 @@ def metrics():
 
 @bp.get("/openapi.yaml", provide_automatic_options=False)
 def openapi_spec():
-    return Response(SPEC_PATH.read_bytes(), mimetype="application/yaml")
+    return Response(_spec_bytes(), mimetype="application/yaml")
+
+
+@functools.lru_cache(maxsize=1)
+def _spec_bytes() -> bytes:
+    return SPEC_PATH.read_bytes()  # read once per process, not per request
 
 
 @bp.get("/docs", provide_automatic_options=False)

@@ -76,10 +76,6 @@ class Gazetteer:
                 i += 1
         return out
 
-    def entry_of(self, words: list[str]) -> int | None:
-        """Gazetteer entry id of a whole mention (its variants share one id), or None."""
-        return self.entry.get(tuple(loose(w) for w in words))
-
 
 @lru_cache(maxsize=1)
 def load(path: str | None = None) -> Gazetteer:

@@ -103,10 +103,6 @@ class BuiltinSegmenter:
         key = LAM + ALEF + norm[1:] if norm.startswith(LAMLAM) else norm
         return self._rules.segment(key, self._fastport)
 
-    def segment_normalised(self, norm: str) -> tuple[str, ...]:
-        """Segments of an already normalised word (letters only)."""
-        return self._segment_norm(norm)
-
     def cache_info(self):
         return self._segment_norm.cache_info()
 

@@ -21,7 +21,7 @@ _TLD = ("com|net|org|info|gov|edu|int|io|co|tv|news|me|ly|ru|uk|fr|de|sa|ae|eg|q
 _URL_BODY = r"[^\s<>\"«»“”]*[^\s<>\"«»“”.,;:!?،؛؟)\]}'’]"
 
 _TOKEN = re.compile(
-    rf"(?P<url>(?:https?://|ftp://|www\.)[^\s<>\"«»“”]*[^\s<>\"«»“”.,;:!?،؛؟)\]}}'’]"
+    rf"(?P<url>(?:https?://|ftp://|www\.){_URL_BODY}"
     # Bare domains and e-mail addresses: repetitions bounded by DNS and RFC 5321 limits,
     # so a long run that is not one ("a.a.a.…") costs linear time, not quadratic.
     rf"|[A-Za-z0-9][A-Za-z0-9-]{{0,62}}(?:\.[A-Za-z0-9-]{{1,63}}){{0,8}}\.(?:{_TLD})\b(?:/{_URL_BODY})?)"
@@ -73,9 +73,7 @@ def tokenize(text: str) -> list[tuple[str, int, int, str]]:
             break
         kind = m.lastgroup
         start, end = m.span()
-        if kind == "rc":  # the inner group of a run
-            kind = "run"
-        if kind == "run":
+        if kind == "run":  # the outer group closes last, so a run reports "run"
             kind = "punct"
         elif kind == "other":
             ch = text[start]
