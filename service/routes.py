@@ -198,10 +198,10 @@ def submit(kind: str, body, articles: list[dict], plans: list[tuple[list[str], d
                                  headers={"Retry-After": 1})
             return jobs, True
     enqueue = current_app.extensions["enqueue"]
-    jobs = []
     try:
-        for job_id, article, (steps, _result) in zip(job_ids, articles, plans):
-            jobs.append(store.create(job_id, steps, article.get("metadata"), idem_key, _owner()))
+        jobs = store.create_many([(job_id, steps, article.get("metadata")) for job_id, article,
+                                  (steps, _result) in zip(job_ids, articles, plans)],
+                                 idem_key, _owner())
         for job_id, (steps, result) in zip(job_ids, plans):
             enqueue(job_id, result, steps)
     except Exception:
