@@ -71,8 +71,8 @@ def _kept_by_text(text: str, returned: list[str]) -> set[int]:
 
 
 def ours(text: str) -> set[int]:
-    from workers.pipeline.boilerplate import clean
-    from workers.pipeline.boilerplate.lines import split_lines
+    from nlp.boilerplate import clean
+    from nlp.boilerplate.lines import split_lines
     c = clean(text)
     lines = split_lines(text)
     if not c.labels:               # not Arabic: passes through whole
@@ -131,7 +131,7 @@ def score(corpus, system) -> dict:
 
 
 def field_matches(corpus) -> dict[str, tuple[int, int]]:
-    from workers.pipeline.boilerplate import clean
+    from nlp.boilerplate import clean
     hits = {f: 0 for f in FIELDS}
     for _, text, gold in corpus:
         found = clean(text).found

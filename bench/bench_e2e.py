@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.bench_e2e [--jobs 100] [--clients 8] [--workers 1,2]
 
 In one run: the seeds (repeated to ``--jobs`` articles) go through
-(a) ``workers.pipeline.enrich`` in this process, one after another: the in-process rate;
+(a) ``nlp.enrich`` in this process, one after another: the in-process rate;
 (b) HTTP (gunicorn) -> Redis -> Celery worker(s) -> Redis -> HTTP, with a local stack this
     script starts (redis-server, gunicorn, a worker with 1 then 2 processes), ``--clients``
     client threads each submitting a job and long-polling it until it has finished.
@@ -47,7 +47,7 @@ def pct(values: list[float], q: float) -> float:
 
 def in_process_rate(articles: list[str]) -> tuple[float, float]:
     """(articles/s, CPU ms per article, step ms per article) of the pipeline in this process."""
-    from workers.pipeline import enrich
+    from nlp import enrich
     enrich({"text": articles[0]})  # engines load once, as in a worker
     started, cpu0 = time.perf_counter(), time.process_time()
     step_ms = 0.0

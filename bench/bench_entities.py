@@ -29,10 +29,10 @@ import pycrfsuite
 
 from bench.summary import record
 from tools import train_ner as T
-from workers.pipeline.entities import features as F
-from workers.pipeline.entities.model import MODEL_PATH, consistent_tags, decode_tags, gazetteer_repair
-from workers.pipeline.entities.gazetteer import load as load_gazetteer
-from workers.pipeline.entities.scoring import bio_spans, score
+from nlp.entities import features as F
+from nlp.entities.model import MODEL_PATH, consistent_tags, decode_tags, gazetteer_repair
+from nlp.entities.gazetteer import load as load_gazetteer
+from nlp.entities.scoring import bio_spans, score
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -59,7 +59,7 @@ def tag_all(model: Path, xs) -> tuple[list[list[str]], float]:
 
 def seeds_report() -> dict:
     """Entities of each seed (pipeline in-process, text as given) against the gold."""
-    from workers.pipeline import enrich
+    from nlp import enrich
     gold_all, pred_all, per_seed, groups = [], [], {}, {}
     for gold_file in sorted(SEEDS.glob("*.entities.json")):
         gold = json.loads(gold_file.read_text(encoding="utf-8"))
@@ -200,8 +200,8 @@ def main(argv=None) -> int:
 
 
 def _layer_time(text: str) -> tuple[int, float, float]:
-    from workers.pipeline.entities import apply
-    from workers.pipeline.text import analyse
+    from nlp.entities import apply
+    from nlp.text import analyse
     started = time.perf_counter()
     result = {"document": {"text": text}, "engines": {}}
     result.update(analyse(text))

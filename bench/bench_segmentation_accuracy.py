@@ -38,7 +38,7 @@ def raw_port(words: list[str]) -> list[str]:
 
 
 def engine_output(words: list[str], engine: str | None) -> list[str]:
-    from workers.pipeline.text import get_segmenter
+    from nlp.text import get_segmenter
     seg = get_segmenter(engine)
     return ["+".join(s) for s in seg.segment_words(words)], seg
 

@@ -6,7 +6,7 @@ Text: ANERcorp's training sentences (../shared/data/ner/anercorp/train.txt), one
 sentence, ~113k tokens. Each side runs in a fresh subprocess so load time and resident
 memory are its own:
 
-  ours  workers.pipeline.text: get_segmenter("builtin") then segment_words(line words), and
+  ours  nlp.text: get_segmenter("builtin") then segment_words(line words), and
         the whole layer (analyse: tokens, sentences, segments) on the same lines
   raw   the PyPI Farasa port as shipped: farasa.segmentation.segmentLine(line)
 
@@ -62,7 +62,7 @@ if side.endswith("-types"):
         for w in types: port.segmentLine(w)
     else:
         sys.path.insert(0, ".")
-        from workers.pipeline.text import get_segmenter
+        from nlp.text import get_segmenter
         seg = get_segmenter("builtin"); seg.segment_words(["اختبار"])
         t = time.perf_counter()
         for w in types: seg.segment_words([w])
@@ -80,8 +80,8 @@ if side == "raw":
     out["words"] = n
 else:
     sys.path.insert(0, ".")
-    from workers.pipeline.text import analyse, get_segmenter
-    from workers.pipeline.text.tokens import tokenize
+    from nlp.text import analyse, get_segmenter
+    from nlp.text.tokens import tokenize
     seg = get_segmenter("builtin"); seg.segment_words(["اختبار"])
     out["load_s"] = time.perf_counter() - t
     batches = [[w for w, s, e, k in tokenize(l) if k == "word"] for l in lines]

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         for w in range(args.workers):
             stack.start_worker(1, name=f"worker{w + 1}")
         base = stack.start_api(free_port(), workers=2, threads=8)
-        from service.store import JobStore, redis_client
+        from jobs.store import JobStore, redis_client
         store = JobStore(redis_client(stack.env["REDIS_URL"]))
 
         submitted: dict[str, float] = {}       # job id -> submit time

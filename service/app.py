@@ -8,9 +8,9 @@ from flask import Flask
 from kombu.exceptions import OperationalError as BrokerError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from service.config import Settings
+from jobs.settings import Settings
 from service.problems import ApiProblem, problem_response
-from service.store import JobStore
+from jobs.store import JobStore
 
 log = logging.getLogger("service")
 

@@ -19,7 +19,7 @@ def on_starting(server):
     """The master's own lines as JSON too (the workers' are switched by service/wsgi.py)."""
     if os.environ.get("LOG_FORMAT", "json").strip().lower() != "text":
         try:
-            from service.logs import use_json_for_gunicorn
+            from jobs.logs import use_json_for_gunicorn
         except ImportError:  # not started from the project root: plain lines
             return
         use_json_for_gunicorn()

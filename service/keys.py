@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise KeyConfigError("a key looks like '<key_id>.<secret>'")
             print(f"{key_id}:{digest(args.key)}")
         else:
-            from service.config import Settings
+            from jobs.settings import Settings
             ring = KeyRing.from_settings(Settings.from_env())
             print(f"{len(ring.digests)} key(s): {', '.join(sorted(ring.digests)) or '(none: keys off)'}")
     except KeyConfigError as exc:

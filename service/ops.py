@@ -11,8 +11,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 
 from service.problems import ApiProblem, problem_response
 from service.schemas import health_schema
-from service.store import STEP_BUCKETS, redis_client
-from workers.pipeline import STEPS
+from jobs.store import STEP_BUCKETS, redis_client
+from nlp import STEPS
 
 bp = Blueprint("ops", __name__)
 
@@ -77,7 +77,7 @@ def readyz():
 
 class StoreCollector:
     """Job counters, step-duration histograms, engines in use and queue depth, read from
-    Redis at scrape time (workers write them there; see service/store.py)."""
+    Redis at scrape time (workers write them there; see jobs/store.py)."""
 
     def __init__(self, store, queues, broker=None):
         self.store = store

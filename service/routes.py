@@ -19,8 +19,8 @@ from marshmallow import ValidationError
 from service.problems import ApiProblem, field_errors
 from service.ratelimit import charge_articles
 from service.schemas import article_schema, batch_response_schema, batch_schema, job_schema, steps_schema
-from service.store import PENDING, JobStore, new_job_id
-from workers.pipeline import STEPS, PipelineError, StepUnavailable, UnknownStep, available_steps, \
+from jobs.store import PENDING, JobStore, new_job_id
+from nlp import STEPS, PipelineError, StepUnavailable, UnknownStep, available_steps, \
     new_result, resolve_steps
 
 bp = Blueprint("jobs", __name__)

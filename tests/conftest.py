@@ -94,7 +94,7 @@ def service_env(redis_server):
 
 @pytest.fixture(scope="session")
 def settings(redis_server):
-    from service.config import Settings
+    from jobs.settings import Settings
     return Settings.from_env(redis_url=redis_server, broker_url="")
 
 
@@ -246,7 +246,7 @@ def check():
 def e2e_steps() -> list[str]:
     """Steps the end-to-end tests run: every available step, or ``E2E_STEPS=a,b`` while a
     layer is still being built."""
-    from workers.pipeline import resolve_steps
+    from nlp import resolve_steps
     raw = os.environ.get("E2E_STEPS")
     return resolve_steps(raw.split(",") if raw else None)
 

@@ -88,7 +88,7 @@ def test_replay_is_not_answered_from_jobs_that_are_not_yet_published(client, che
     may still refuse, and the records be withdrawn): a replay must not get 202."""
     import hashlib
     import json
-    from service.store import PENDING_CLAIM_TTL
+    from jobs.store import PENDING_CLAIM_TTL
     store = app.extensions["job_store"]
     key = f"k-{uuid.uuid4()}"
     body = article(TEXT)
@@ -257,7 +257,7 @@ def test_healthz_and_readyz(client, check, celery_worker):
 
 
 def test_steps_lists_what_this_build_can_run(client, check):
-    from workers.pipeline import STEPS, available_steps
+    from nlp import STEPS, available_steps
     body = check(client.get("/v1/steps"))
     assert body == {"steps": list(STEPS), "available": list(available_steps())}
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.conftest import e2e_steps, seed_texts, wait_finished
-from workers.pipeline import available_steps, enrich
+from nlp import available_steps, enrich
 
 SEEDS = seed_texts()
 

@@ -36,9 +36,9 @@ def hard_limited_worker(service_env, service_tmp, celery_app):
 
 
 def test_a_step_over_its_time_limit_fails_the_job(app, client, check, hard_limited_worker):
-    from service.store import new_job_id
+    from jobs.store import new_job_id
     from workers.celery_app import enqueue
-    from workers.pipeline import available_steps, new_result
+    from nlp import available_steps, new_result
     if "segmentation" not in available_steps():
         pytest.skip("segmentation layer not in this build")
     store = app.extensions["job_store"]

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from bench.bench_boilerplate import CORPORA, load_corpus, ours, score
-from workers.pipeline.boilerplate import clean
-from workers.pipeline.boilerplate.lines import split_lines
-from workers.pipeline.boilerplate.metadata import parse_date, split_tags
-from workers.pipeline.boilerplate.rules import marker
+from nlp.boilerplate import clean
+from nlp.boilerplate.lines import split_lines
+from nlp.boilerplate.metadata import parse_date, split_tags
+from nlp.boilerplate.rules import marker
 
 SEEDS = load_corpus(CORPORA["seeds"])
 DEV = load_corpus(CORPORA["devset"])
@@ -207,7 +207,7 @@ def test_date_inside_a_sentence_is_not_a_dateline():
 
 def test_undelimited_tags_are_cut_at_phrases_the_article_uses():
     ref = "التقى فلاديمير بوتين الزعيم كيم جونغ أون في بيونغ يانغ وناقشا علاقات كوريا الشمالية"
-    from workers.pipeline.boilerplate.lines import normalize
+    from nlp.boilerplate.lines import normalize
     tags = split_tags("روسيا فلاديمير بوتين كوريا الشمالية بیونغ یانغ", normalize(ref))
     assert tags == ["روسيا", "فلاديمير بوتين", "كوريا الشمالية", "بيونغ يانغ"]
 
@@ -272,6 +272,6 @@ def test_a_list_the_article_introduces_with_a_colon_is_body_to_its_last_item():
             "- وقف إطلاق النار في جميع المناطق الحدودية\n"
             "- تبادل الأسرى بين الطرفين خلال شهر\n"
             "- فتح المعابر أمام المساعدات الإنسانية")
-    from workers.pipeline.boilerplate import clean
+    from nlp.boilerplate import clean
     labels = [label for _, _, label in clean(text).labels]
     assert labels == ["body"] * 5

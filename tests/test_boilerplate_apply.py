@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from workers.pipeline import PipelineError, enrich, new_result, run_step
-from workers.pipeline.boilerplate import clean, html_to_text
+from nlp import PipelineError, enrich, new_result, run_step
+from nlp.boilerplate import clean, html_to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED0 = ROOT / "seeds" / "000_057c1d3d53202a94.txt"

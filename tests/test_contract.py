@@ -25,8 +25,8 @@ def test_spec_passes_the_openapi_validator():
 
 def test_app_serves_exactly_the_operations_of_the_spec():
     from service.app import create_app
-    from service.config import Settings
-    from service.store import JobStore, redis_client
+    from jobs.settings import Settings
+    from jobs.store import JobStore, redis_client
     # No Redis needed to list routes: the client connects lazily.
     settings = Settings.from_env(redis_url="redis://127.0.0.1:1/0")
     app = create_app(settings, store=JobStore(redis_client(settings.redis_url)), enqueue=lambda *a: None)
@@ -53,7 +53,7 @@ def test_marshmallow_schemas_match_the_spec():
 
 
 def test_step_names_match_the_pipeline():
-    from workers.pipeline import STEPS
+    from nlp import STEPS
     assert SPEC["components"]["schemas"]["StepName"]["enum"] == list(STEPS)
 
 
@@ -64,7 +64,7 @@ def result_validator():
 
 @pytest.mark.parametrize("name", sorted(seed_texts()))
 def test_in_process_pipeline_output_fits_the_result_schema(name):
-    from workers.pipeline import enrich
+    from nlp import enrich
     result = enrich({"text": seed_texts()[name], "source": "AFP"})
     errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in result_validator().iter_errors(result)]
     assert not errors, errors[:10]

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from workers.pipeline import enrich
-from workers.pipeline.entities import apply
-from workers.pipeline.entities import features as F
-from workers.pipeline.entities.gazetteer import DATA as GAZ_FILE, load as load_gazetteer
-from workers.pipeline.entities.grouping import group
-from workers.pipeline.entities.model import CARD_PATH, MODEL_PATH, decode_tags
-from workers.pipeline.entities.normalise import loose, norm
-from workers.pipeline.entities.scoring import bio_spans, score
+from nlp import enrich
+from nlp.entities import apply
+from nlp.entities import features as F
+from nlp.entities.gazetteer import DATA as GAZ_FILE, load as load_gazetteer
+from nlp.entities.grouping import group
+from nlp.entities.model import CARD_PATH, MODEL_PATH, decode_tags
+from nlp.entities.normalise import loose, norm
+from nlp.entities.scoring import bio_spans, score
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -327,7 +327,7 @@ def test_article_after_the_preposition_lam_gives_the_citation_form():
     # للولايات = ل+ال+ولايات: the span starts at the article's lam (a surface slice), and
     # the group's canonical form gives back the alef the surface dropped. للبنان is
     # ل+لبنان, a known name, so nothing is added there.
-    from workers.pipeline import enrich
+    from nlp import enrich
     text = "وقال مسؤول للولايات المتحدة إن الولايات المتحدة سترد. وذهب إلى لبنان ثم للبنان."
     result = enrich({"text": text}, ["entities"])
     by_start = {e["start"]: e for e in result["entities"]}

@@ -1,7 +1,7 @@
 """The ``farasa`` entity engine.
 
 STAND-IN, NOT FARASA: the real FarasaNERJar cannot be obtained here. These tests check the
-engine's plumbing only — the shared line-protocol process (workers.pipeline.farasa_process,
+engine's plumbing only — the shared line-protocol process (nlp.farasa_process,
 the same module the text layer's farasa segmenter uses), parsing of Farasa's
 ``word/TAG`` answer lines, alignment back to code-point offsets, proclitic trimming, restart
 after a crash, and the clear error when no jar is configured. The stand-in below is a tiny
@@ -15,10 +15,10 @@ import textwrap
 
 import pytest
 
-from workers.pipeline import PipelineError, enrich
-from workers.pipeline.entities import apply
-from workers.pipeline.entities.farasa_engine import FarasaNerEngine, align, parse_line
-from workers.pipeline.farasa_process import LineProcess
+from nlp import PipelineError, enrich
+from nlp.entities import apply
+from nlp.entities.farasa_engine import FarasaNerEngine, align, parse_line
+from nlp.farasa_process import LineProcess
 
 STAND_IN = textwrap.dedent('''
     # STAND-IN, NOT FARASA: answers one line per line like FarasaNERJar in interactive mode.
@@ -87,7 +87,7 @@ def test_standin_restart_after_crash(engine, tmp_path):
 
 def test_no_jar_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("FARASA_NER_JAR", str(tmp_path / "missing.jar"))
-    from workers.pipeline.entities import _ENGINES
+    from nlp.entities import _ENGINES
     _ENGINES.pop("farasa", None)
     result = enrich({"text": "زار بوتين موسكو"}, ["segmentation"])
     with pytest.raises(PipelineError) as err:
@@ -96,7 +96,7 @@ def test_no_jar_is_a_clear_error(monkeypatch, tmp_path):
 
 
 def test_auto_without_the_jar_falls_back_to_builtin_and_says_so(monkeypatch, tmp_path):
-    from workers.pipeline import entities
+    from nlp import entities
     monkeypatch.delenv("FARASA_NER_JAR", raising=False)
     monkeypatch.setenv("FARASA_BIN_DIR", str(tmp_path))
     monkeypatch.setattr("farasa.ner.FarasaNamedEntityRecognizer.bin_dir", tmp_path)

@@ -135,7 +135,7 @@ class Stack:
                   60, "gunicorn", self.api, log)
 
     def store(self):
-        from service.store import JobStore, redis_client
+        from jobs.store import JobStore, redis_client
         return JobStore(redis_client(self.redis.url), "faults:")
 
     def stop(self) -> None:
@@ -188,7 +188,7 @@ def wait_record(store, job_id: str, predicate, timeout: float = 60) -> dict:
 
 
 def step_counts(store) -> dict[str, float]:
-    from workers.pipeline import STEPS
+    from nlp import STEPS
     return {s: h.get("count", 0.0) for s, h in store.step_histograms(STEPS).items()}
 
 
@@ -218,7 +218,7 @@ def log_of(worker: dict) -> str:
 def _kill_during_last_step(stack, check, kill) -> tuple[dict, dict, dict]:
     """Submit a long article (each step takes a second or more), wait until its last step
     runs, call ``kill()``; returns (job, counter deltas, step-count deltas)."""
-    from workers.pipeline import available_steps
+    from nlp import available_steps
     steps = list(available_steps())
     store = stack.store()
     counters0, steps0 = store.counters(), step_counts(store)
@@ -242,7 +242,7 @@ def success_lines(stack: Stack, job_id: str) -> int:
 
 
 def _assert_succeeded_once(done, deltas, step_deltas):
-    from workers.pipeline import available_steps
+    from nlp import available_steps
     steps = list(available_steps())
     assert done["status"] == "succeeded", done.get("error")
     assert done["steps_done"] == steps and done["result"]["steps"] == steps
@@ -289,7 +289,7 @@ def test_an_input_that_kills_its_worker_each_time_fails_the_job_and_is_not_redel
     """A poison input that takes the worker process down with it (as a crash in native
     code or the OOM killer would): redelivered at most STEP_MAX_REDELIVERIES times, then
     the job fails with a problem saying why, and nothing is left in the broker."""
-    from workers.pipeline import available_steps
+    from nlp import available_steps
     steps = list(available_steps())
     worker = stack.workers[-1]
     store = stack.store()
@@ -345,7 +345,7 @@ def test_a_task_that_raises_fails_the_job_once_and_is_not_retried(stack, check):
 
 def submit_parked(stack, store, steps) -> str:
     """A job record as the API creates it, whose message the test publishes itself."""
-    from service.store import new_job_id
+    from jobs.store import new_job_id
     job_id = new_job_id()
     store.create(job_id, steps)
     return job_id
@@ -438,7 +438,7 @@ def split(stack):
     probe = stack.probe()
     try:
         wait_worker(worker, probe)
-        from service.store import JobStore, redis_client
+        from jobs.store import JobStore, redis_client
         yield {"redis": store_redis, "worker": worker, "probe": probe,
                "store": JobStore(redis_client(store_redis.url), "faults:")}
     finally:
@@ -454,9 +454,9 @@ def retries_logged(worker: dict, job_id: str) -> list[int]:
 
 
 def _start_split_job(split) -> str:
-    from service.store import new_job_id
+    from jobs.store import new_job_id
     from workers.celery_app import enqueue
-    from workers.pipeline import new_result
+    from nlp import new_result
     job_id = new_job_id()
     split["store"].create(job_id, ["segmentation"])
     enqueue(job_id, new_result({"text": LONG}), ["segmentation"], celery=split["probe"], queue=SPLIT_QUEUE)

@@ -1,8 +1,8 @@
 """Logs: one JSON object per line from API and worker, the job id on every line of a job's
-life, never the article's text (service/logs.py).
+life, never the article's text (jobs/logs.py).
 
 The integration test reads the log of the session's real worker (tests/conftest.py), which
-logs through service.logs because workers/celery_app.py takes over Celery's logging.
+logs through jobs.logs because workers/celery_app.py takes over Celery's logging.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import re
 import secrets
 import sys
 
-from service.logs import JsonFormatter, RedactCelery, TextFormatter, configure, job_context
+from jobs.logs import JsonFormatter, RedactCelery, TextFormatter, configure, job_context
 from tests.conftest import wait_finished
 
 JOB = "0123456789abcdef0123456789abcdef"

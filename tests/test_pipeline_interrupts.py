@@ -3,9 +3,9 @@ markup falls back to plain text), but never an interrupt the worker registered, 
 Celery's soft time limit: that must stop the step, or a time limit would not hold."""
 import pytest
 
-from workers import pipeline
-from workers.pipeline.boilerplate import html as html_mod
-from workers.pipeline.text.segmenters import BuiltinSegmenter
+import nlp as pipeline
+from nlp.boilerplate import html as html_mod
+from nlp.text.segmenters import BuiltinSegmenter
 
 
 class Stop(Exception):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workers import pipeline
-from workers.pipeline import (STEPS, PipelineError, StepUnavailable, UnknownStep, enrich,
+import nlp as pipeline
+from nlp import (STEPS, PipelineError, StepUnavailable, UnknownStep, enrich,
                               new_result, resolve_steps)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Property tests (hypothesis, bounded) of the whole pipeline, ``workers.pipeline.enrich``.
+"""Property tests (hypothesis, bounded) of the whole pipeline, ``nlp.enrich``.
 
 On arbitrary Unicode (lone surrogates, controls, bidi marks, combining marks, Arabic-heavy
 mixtures) and on HTML-ish markup, with every step:
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workers.pipeline import PipelineError, available_steps, enrich
+from nlp import PipelineError, available_steps, enrich
 
 ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأإؤئةى"
 MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0640"   # harakat, tatweel

@@ -263,7 +263,7 @@ def test_batch_item_metadata_and_batch_body_limits(settings, client, check):
 def test_job_ids_are_128_random_bits():
     import inspect
 
-    from service.store import new_job_id
+    from jobs.store import new_job_id
     assert "secrets.token_hex(16)" in inspect.getsource(new_job_id)
     ids = [new_job_id() for _ in range(4000)]
     assert len(set(ids)) == len(ids) and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)

@@ -26,7 +26,7 @@ def _inputs() -> dict[str, dict]:
 
 
 def _result(article: dict) -> dict:
-    from workers.pipeline import enrich
+    from nlp import enrich
     result = enrich(article)
     result.pop("timings_ms")
     return result

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from workers.pipeline import PipelineError
-from workers.pipeline.farasa_process import EngineFailed, EngineUnavailable, LineProcess, find_jar
-from workers.pipeline.text import apply, get_segmenter
-from workers.pipeline.text import _ENGINES
-from workers.pipeline.text.segmenters import FarasaJarSegmenter
+from nlp import PipelineError
+from nlp.farasa_process import EngineFailed, EngineUnavailable, LineProcess, find_jar
+from nlp.text import apply, get_segmenter
+from nlp.text import _ENGINES
+from nlp.text.segmenters import FarasaJarSegmenter
 
 STAND_IN = Path(__file__).resolve().parent / "stand_in" / "FarasaStandIn.java"
 needs_java = pytest.mark.skipif(not (shutil.which("javac") and shutil.which("jar")),

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.pipeline import PipelineError, enrich, new_result
-from workers.pipeline.text import analyse, apply, get_segmenter
+from nlp import PipelineError, enrich, new_result
+from nlp.text import analyse, apply, get_segmenter
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import farasa.segmentation as port  # the PyPI "Farasa" port, imported by submodule
-from workers.pipeline.text import analyse, fastport, get_segmenter
-from workers.pipeline.text.segmenters import BuiltinSegmenter
+from nlp.text import analyse, fastport, get_segmenter
+from nlp.text.segmenters import BuiltinSegmenter
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -105,7 +105,7 @@ def test_accuracy_on_wikinews_dev_at_least_java_farasa(seg):
 
 
 def test_tokens_carry_the_normalised_segments_an_index_wants():
-    from workers.pipeline.text import analyse
+    from nlp.text import analyse
 
     def segs(word):
         (token,) = analyse(word)["tokens"]

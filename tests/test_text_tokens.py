@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.pipeline.text.sentences import split
-from workers.pipeline.text.tokens import tokenize
+from nlp.text.sentences import split
+from nlp.text.tokens import tokenize
 
 
 def toks(text):

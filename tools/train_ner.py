@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pycrfsuite
 
-from workers.pipeline.entities import features as F
-from workers.pipeline.entities.gazetteer import DATA as GAZETTEER_FILE
-from workers.pipeline.entities.gazetteer import load as load_gazetteer
-from workers.pipeline.entities.model import decode_tags, gazetteer_repair
-from workers.pipeline.entities.scoring import bio_spans, score
+from nlp.entities import features as F
+from nlp.entities.gazetteer import DATA as GAZETTEER_FILE
+from nlp.entities.gazetteer import load as load_gazetteer
+from nlp.entities.model import decode_tags, gazetteer_repair
+from nlp.entities.scoring import bio_spans, score
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT.parent / "shared" / "data" / "ner" / "anercorp"
@@ -70,7 +70,7 @@ def sha256(path: Path) -> str:
 
 def segment_corpus(sents, segmenter=None) -> dict[str, list[str]]:
     """Segments of every distinct word of the corpus, from the text layer's segmenter."""
-    from workers.pipeline.text import get_segmenter
+    from nlp.text import get_segmenter
     seg = segmenter or get_segmenter("builtin")
     words = sorted({w for s in sents for w, _ in s if _ARABIC.search(w)})
     return dict(zip(words, seg.segment_words(words)))
@@ -149,7 +149,7 @@ def main(argv=None) -> int:
             print(f"  {t:5s} P={s['precision']:.4f} R={s['recall']:.4f} F1={s['f1']:.4f} n={s['support']}")
 
     if not args.no_write:
-        from workers.pipeline.text import get_segmenter
+        from nlp.text import get_segmenter
         card = {
             "model": out.name,
             "model_sha256": sha256(out),

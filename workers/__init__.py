@@ -1,5 +1,4 @@
-"""Background side of the service: the Celery app and tasks, and the NLP pipeline.
+"""The background side of the service: the Celery app and the tasks that run a job's steps.
 
-`workers.pipeline` holds the NLP and imports neither Flask nor Celery, so it can be
-tested and benchmarked on its own.
+The NLP itself is the ``nlp`` package; the job record and its lifecycle are ``jobs``.
 """

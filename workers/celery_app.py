@@ -9,7 +9,7 @@ chain by task *name* (``enqueue``), so it never imports the pipeline layers.
 
 Delivery: ``acks_late`` + ``reject_on_worker_lost`` so a task whose worker dies mid-way is
 delivered again. Celery's result
-backend is not used: the job record in Redis (service/store.py) is the API's state.
+backend is not used: the job record in Redis (jobs/store.py) is the API's state.
 
 Routing: ``CELERY_QUEUE_<STEP>`` (e.g. ``CELERY_QUEUE_ENTITIES=farasa``) sends a step to its
 own queue, so JVM-backed steps can have a worker pool of their own
@@ -26,8 +26,8 @@ from celery import Celery, chain, signals
 from kombu import serialization as kombu_serialization
 from kombu.utils import json as kombu_json
 
-from service.config import Settings, _bool
-from workers.pipeline import STEPS
+from jobs.settings import Settings, _bool
+from nlp import STEPS
 
 settings = Settings.from_env()
 
@@ -110,13 +110,13 @@ app.conf.update(
 )
 
 
-# -- logging (service/logs.py): JSON lines with the job id, never the article ----------------
+# -- logging (jobs/logs.py): JSON lines with the job id, never the article ----------------
 
 @signals.setup_logging.connect
 def _setup_logging(loglevel=None, **_kwargs) -> None:
     """Connecting this signal keeps Celery from setting up logging itself: the worker logs
     JSON lines like the API. ``LOG_LEVEL`` wins over ``--loglevel`` when set."""
-    from service.logs import configure
+    from jobs.logs import configure
     level = settings.log_level if os.environ.get("LOG_LEVEL") else \
         logging.getLevelName(loglevel or logging.INFO)
     configure(settings.log_format, str(level))
@@ -125,7 +125,7 @@ def _setup_logging(loglevel=None, **_kwargs) -> None:
 @signals.before_task_publish.connect
 def _argsrepr_names_the_job(body=None, headers=None, **_kwargs) -> None:
     """``argsrepr`` is what Celery logs (and monitors show) for a task's arguments; by
-    default a repr of them, i.e. of the article. Name the job instead (service/logs.py
+    default a repr of them, i.e. of the article. Name the job instead (jobs/logs.py
     reads the job id from it for the worker's "received" line)."""
     if headers is None:
         return

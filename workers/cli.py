@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from workers.pipeline import STEPS, PipelineError, enrich
+from nlp import STEPS, PipelineError, enrich
 
 
 def _parse_steps(value: str) -> list[str]:

@@ -1,7 +1,7 @@
 """Celery tasks: one per pipeline step, then ``assemble``; each updates the job record.
 
 A step task receives the result dict from the previous task, runs its layer on it with
-``workers.pipeline.run_step`` and hands it on. Outcomes:
+``nlp.run_step`` and hands it on. Outcomes:
 
 - the job was deleted, or is already finished (a redelivered message): do nothing and stop
   the chain (``Ignore``);
@@ -32,11 +32,11 @@ from celery import Task, signals
 from billiard.exceptions import WorkerLostError
 from celery.exceptions import Ignore, Reject, SoftTimeLimitExceeded, TimeLimitExceeded
 
-from service.logs import reset_job, set_job
-from service.problems import problem_dict
-from service.store import JobStore
+from jobs.logs import reset_job, set_job
+from jobs.problems import problem_dict
+from jobs.store import JobStore
 from workers.celery_app import ASSEMBLE_TASK, RUN_TASK, app, settings, step_task_name
-from workers.pipeline import STEPS, PipelineError, enrich, finish, register_interrupt, run_step
+from nlp import STEPS, PipelineError, enrich, finish, register_interrupt, run_step
 
 log = logging.getLogger("workers.tasks")
 
@@ -50,7 +50,7 @@ MAX_RETRIES = int(os.environ.get("STEP_MAX_RETRIES", "3"))
 # the process would be redelivered for ever (reject_on_worker_lost).
 MAX_REDELIVERIES = int(os.environ.get("STEP_MAX_REDELIVERIES", "3"))
 
-# Engine per step, as workers.pipeline.run_step takes them; None: each layer's default.
+# Engine per step, as nlp.run_step takes them; None: each layer's default.
 ENGINES = ({"segmentation": settings.engine, "entities": settings.engine}
            if settings.engine else None)
 

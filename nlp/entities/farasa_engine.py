@@ -5,7 +5,7 @@ The command is farasapy's (``FarasaNamedEntityRecognizer.command`` for the given
 is never called (it would download ``farasa_bin.zip`` when its bin folder is incomplete
 and write caches). The jar comes from ``FARASA_NER_JAR`` (or ``FARASA_BIN_DIR``, or
 farasapy's own bin folder) and is never downloaded. The process itself is the shared
-``workers.pipeline.farasa_process.LineProcess`` (the same one the text layer's farasa
+``nlp.farasa_process.LineProcess`` (the same one the text layer's farasa
 segmenter uses): started lazily per worker process, restarted once if it dies, then a
 clear ``EngineFailed``.
 
@@ -61,7 +61,7 @@ class FarasaNerEngine:
 
     def __init__(self, jar: str | Path, *, call_timeout: float = 60.0,
                  startup_timeout: float = 180.0, process=None):
-        from workers.pipeline.farasa_process import jar_process, jar_version
+        from nlp.farasa_process import jar_process, jar_version
         self.jar = Path(jar)
         self.version = jar_version(self.jar)
         if process is None:
@@ -72,7 +72,7 @@ class FarasaNerEngine:
 
     @classmethod
     def from_settings(cls) -> "FarasaNerEngine":
-        from workers.pipeline.farasa_process import find_jar
+        from nlp.farasa_process import find_jar
         import farasa.ner as farasapy_ner
         jar = find_jar("FARASA_NER_JAR", cls.JAR,
                        bin_dirs=[farasapy_ner.FarasaNamedEntityRecognizer.bin_dir])

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .normalize import normalise_word
 
-from workers.pipeline import is_interrupt
+from nlp import is_interrupt
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class FarasaJarSegmenter:
     """Farasa's own segmenter (FarasaSegmenterJar) in one warm JVM per worker process.
 
     The command is farasapy's, without its constructor (which downloads); the process is
-    driven by ``workers.pipeline.farasa_process`` (``jar_process``: restart once on
+    driven by ``nlp.farasa_process`` (``jar_process``: restart once on
     death, then a clear error). Protocol: one line of space-separated
     words in, one line of space-separated ``+``-segmented words out.
     """
@@ -148,7 +148,7 @@ class FarasaJarSegmenter:
 
     def __init__(self, jar: str | Path, *, cache_size: int = 200_000,
                  call_timeout: float = 60.0, startup_timeout: float = 120.0):
-        from workers.pipeline.farasa_process import jar_process, jar_version
+        from nlp.farasa_process import jar_process, jar_version
         import farasa.segmenter as farasapy_segmenter  # farasapy; explicit submodule
         self.jar = Path(jar)
         self.version = jar_version(self.jar)
@@ -160,7 +160,7 @@ class FarasaJarSegmenter:
     @classmethod
     def from_settings(cls) -> "FarasaJarSegmenter":
         """The jar from FARASA_SEGMENTER_JAR, FARASA_BIN_DIR, or farasapy's bin folder."""
-        from workers.pipeline.farasa_process import find_jar
+        from nlp.farasa_process import find_jar
         import farasa.segmenter as farasapy_segmenter
         jar = find_jar("FARASA_SEGMENTER_JAR", cls.JAR,
                        bin_dirs=[farasapy_segmenter.FarasaSegmenter.bin_dir])

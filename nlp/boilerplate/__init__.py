@@ -83,7 +83,7 @@ def clean(text: str, known_titles: list[str] | None = None) -> Cleaned:
 def apply(result: dict, engine: str | None = None) -> None:
     """Pipeline step: clean ``result["document"]["text"]`` (or ``result["_html"]``) in place."""
     if engine not in (None, "builtin", "rules"):
-        from workers.pipeline import PipelineError
+        from nlp import PipelineError
         raise PipelineError(f"unknown boilerplate engine {engine!r}; this layer has 'builtin' only",
                             code="unknown-engine")
     given = result.get("input") or {}

@@ -24,12 +24,12 @@ import importlib.util
 import time
 from typing import Iterable
 
-# Canonical order. A step's layer module lives at workers.pipeline.<module>.
+# Canonical order. A step's layer module lives at nlp.<module>.
 STEPS: tuple[str, ...] = ("boilerplate", "segmentation", "entities")
 _LAYER_MODULES = {
-    "boilerplate": "workers.pipeline.boilerplate",
-    "segmentation": "workers.pipeline.text",
-    "entities": "workers.pipeline.entities",
+    "boilerplate": "nlp.boilerplate",
+    "segmentation": "nlp.text",
+    "entities": "nlp.entities",
 }
 # A step that needs another step's output pulls it in.
 _REQUIRES = {"entities": ("segmentation",)}
@@ -140,7 +140,7 @@ def run_step(step: str, result: dict, engines: dict | None = None) -> dict:
 def _html_to_text(result: dict) -> None:
     """HTML must become text even when the cleaner was not asked for (trafilatura's main
     text, uncleaned)."""
-    from workers.pipeline.boilerplate import html_to_text
+    from nlp.boilerplate import html_to_text
     result["document"]["text"] = html_to_text(result.pop("_html"))
 
 

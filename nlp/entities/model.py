@@ -17,7 +17,7 @@ from . import features as F
 from .gazetteer import load as load_gazetteer
 from .normalise import loose, norm
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 MODEL_PATH = ROOT / "models" / "ner-crf.crfsuite"
 CARD_PATH = ROOT / "models" / "ner-crf.card.json"
 

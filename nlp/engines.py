@@ -32,7 +32,7 @@ class EngineRegistry:
         return (name or os.environ.get(self.env_var) or "builtin").strip().lower()
 
     def get(self, name: str | None = None):
-        from workers.pipeline import PipelineError
+        from nlp import PipelineError
 
         key = self.key(name)
         with self._lock:
@@ -50,7 +50,7 @@ class EngineRegistry:
         return engine
 
     def _auto(self):
-        from workers.pipeline.farasa_process import EngineUnavailable
+        from nlp.farasa_process import EngineUnavailable
 
         try:
             return self.get("farasa")  # one JVM per process, whichever name asked for it

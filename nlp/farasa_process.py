@@ -29,7 +29,7 @@ import time
 import weakref
 from pathlib import Path
 
-from workers.pipeline import PipelineError
+from nlp import PipelineError
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 
-from workers.pipeline import is_interrupt
+from nlp import is_interrupt
 
 _BLOCK_TAGS = r"(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|section|article|header|footer|nav|aside|blockquote|pre|table|main|figure|figcaption|title)"
 

@@ -60,7 +60,7 @@ def apply(result: dict, engine=None) -> None:
         text = "" if text is None else str(text)
         doc["text"] = text
     if "tokens" not in result:
-        from workers.pipeline.text import analyse
+        from nlp.text import analyse
         result.update(analyse(text))
     eng = engine if hasattr(engine, "entities") else get_engine(engine)
     entities = eng.entities(result) if text.strip() else []
