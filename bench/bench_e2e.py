@@ -80,6 +80,13 @@ def cpu_seconds(stack) -> dict[str, float]:
     return out
 
 
+def redis_calls(url: str) -> int:
+    """Commands Redis has run so far (INFO commandstats; a script's own calls included)."""
+    import redis
+    stats = redis.Redis.from_url(url).info("commandstats")
+    return sum(int(v["calls"]) for v in stats.values())
+
+
 def _ts(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
@@ -142,14 +149,18 @@ def main(argv: list[str] | None = None) -> int:
                 stack.start_worker(n, name=name)
                 run_jobs(base, articles[: max(2 * n, 4)], args.clients)  # warm the path
                 cpu0 = cpu_seconds(stack)
+                calls0 = redis_calls(stack.env["REDIS_URL"])
                 self0 = resource.getrusage(resource.RUSAGE_SELF)
                 res = run_jobs(base, articles, args.clients)
+                calls1 = redis_calls(stack.env["REDIS_URL"])
                 cpu1 = cpu_seconds(stack)
                 self1 = resource.getrusage(resource.RUSAGE_SELF)
                 res["cpu_ms"] = {k: (cpu1[k] - cpu0.get(k, 0.0)) * 1000 / len(articles) for k in cpu1}
                 res["cpu_ms"]["client"] = ((self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime)
                                            * 1000 / len(articles))
                 res["cpu_ms"] = {("worker" if k == name else k): v for k, v in res["cpu_ms"].items()}
+                # Each job's ?wait long-polls are the client's choice; the rest is the service.
+                res["redis_per_job"] = (calls1 - calls0) / len(articles)
                 rows.append((n, res))
                 # Stop this worker before the next configuration.
                 for entry in [e for e in stack.procs if e[0] == name]:
@@ -184,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
               f"(worker / in-process = {r['cpu_ms'].get('worker', 0) / base_cpu:.2f})")
     print(f"\nsteps' own time per article (timings_ms): in-process {base_step_ms:.0f} ms; "
           + "; ".join(f"{n} worker proc(s) {r['step_ms']:.0f} ms" for n, r in rows))
+    print("\nper job, beyond the steps themselves:")
+    for n, r in rows:
+        print(f"  {n} worker proc(s): worker CPU beyond the steps {r['cpu_ms'].get('worker', 0) - r['step_ms']:.1f} ms, "
+              f"API CPU {r['cpu_ms'].get('api', 0):.1f} ms, Redis commands {r['redis_per_job']:.1f}")
     print(f"\nload average now: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print("efficiency ratio = e2e articles/s with 1 worker process / in-process articles/s (aim >= 0.8)")
     from bench.summary import record  # the `make bench` table (no-op outside it)

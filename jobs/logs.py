@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import os
 import re
 import sys
 import traceback
@@ -63,7 +62,8 @@ def current_job() -> str | None:
 
 
 def _exception_messages() -> bool:
-    return os.environ.get("LOG_EXCEPTION_MESSAGES", "").strip().lower() in ("1", "true", "yes", "on")
+    from jobs.settings import Settings
+    return Settings.from_env().log_exception_messages
 
 
 class RedactCelery(logging.Filter):

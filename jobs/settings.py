@@ -1,7 +1,10 @@
-"""Settings from environment variables, with the documented defaults.
+"""Every environment variable the service, the workers and the launcher read, in one
+object, with the documented defaults (docs/service.md lists them).
 
-Flask-free on purpose: the Celery workers read the same settings (Redis URL, TTL, time
-limits) as the API, so both sides agree on them.
+A bad value stops the process with one line naming the variable
+("configuration error: STEP_TIME_LIMIT must be a number, got 'x'"), never a traceback.
+The API and the workers read the same object, so both sides agree on Redis, time limits
+and routing.
 """
 from __future__ import annotations
 
@@ -27,6 +30,11 @@ def _float(name: str, default: float) -> float:
     return _number(name, default, float, "a number")
 
 
+def _str(name: str, default: str) -> str:
+    raw = os.environ.get(name)
+    return default if raw is None or raw.strip() == "" else raw.strip()
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -38,6 +46,9 @@ def _bool(name: str, default: bool) -> bool:
         return False
     raise SystemExit(f"configuration error: {name} must be true or false, got {raw!r}")
 
+
+# The steps a job can route to its own queue (CELERY_QUEUE_<STEP>), and the final one.
+ROUTABLE = ("boilerplate", "segmentation", "entities", "assemble")
 
 # Hard ceiling for ?wait=N, also written in openapi.yaml (the Wait parameter's maximum).
 WAIT_CEILING_SECONDS = 30
@@ -70,6 +81,29 @@ class Settings:
     rate_limit_articles: str = ""        # articles submitted per key / client IP; "" = none
     log_format: str = "json"             # "json" or "text"
     log_level: str = "INFO"
+    log_level_given: bool = False        # LOG_LEVEL set: wins over a worker's --loglevel
+    log_exception_messages: bool = False # exception text in log lines (may quote input)
+    # Queues and delivery (workers/celery_app.py)
+    default_queue: str = "enrich"
+    step_queues: tuple = ()              # ((step, queue), ...) from CELERY_QUEUE_<STEP>
+    fuse_steps: bool = True              # consecutive steps on one queue: one message
+    worker_prefetch_multiplier: int = 4
+    broker_visibility_timeout: int = 600
+    broker_restore_interval: int = 10
+    step_max_retries: int = 3            # transient faults retried in place
+    step_max_redeliveries: int = 3       # a message whose worker died, run again at most
+    # The sweeper (jobs/sweeper.py): a job pending longer than this is requeued once,
+    # then failed; checked every sweep_interval_seconds.
+    job_deadline_seconds: int = 900
+    sweep_interval_seconds: int = 30
+    # The HTTP server (service/gunicorn.conf.py) and `make run`
+    host: str = "127.0.0.1"
+    port: int = 8000
+    bind: str = ""                       # empty: host:port
+    web_concurrency: int = 2
+    gunicorn_threads: int = 8
+    access_log: str = "-"
+    worker_concurrency: int = 1
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -97,6 +131,26 @@ class Settings:
             rate_limit_articles=os.environ.get("RATE_LIMIT_ARTICLES", cls.rate_limit_articles).strip(),
             log_format=os.environ.get("LOG_FORMAT", cls.log_format).strip().lower() or cls.log_format,
             log_level=os.environ.get("LOG_LEVEL", cls.log_level).strip().upper() or cls.log_level,
+            log_level_given=bool(os.environ.get("LOG_LEVEL", "").strip()),
+            log_exception_messages=_bool("LOG_EXCEPTION_MESSAGES", cls.log_exception_messages),
+            default_queue=_str("CELERY_DEFAULT_QUEUE", cls.default_queue),
+            step_queues=tuple((s, os.environ[f"CELERY_QUEUE_{s.upper()}"].strip()) for s in ROUTABLE
+                              if os.environ.get(f"CELERY_QUEUE_{s.upper()}", "").strip()),
+            fuse_steps=_bool("FUSE_STEPS", cls.fuse_steps),
+            worker_prefetch_multiplier=_int("WORKER_PREFETCH_MULTIPLIER", cls.worker_prefetch_multiplier),
+            broker_visibility_timeout=_int("BROKER_VISIBILITY_TIMEOUT", cls.broker_visibility_timeout),
+            broker_restore_interval=_int("BROKER_RESTORE_INTERVAL", cls.broker_restore_interval),
+            step_max_retries=_int("STEP_MAX_RETRIES", cls.step_max_retries),
+            step_max_redeliveries=_int("STEP_MAX_REDELIVERIES", cls.step_max_redeliveries),
+            job_deadline_seconds=_int("JOB_DEADLINE_SECONDS", cls.job_deadline_seconds),
+            sweep_interval_seconds=_int("SWEEP_INTERVAL_SECONDS", cls.sweep_interval_seconds),
+            host=_str("HOST", cls.host),
+            port=_int("PORT", cls.port),
+            bind=_str("BIND", cls.bind),
+            web_concurrency=_int("WEB_CONCURRENCY", cls.web_concurrency),
+            gunicorn_threads=_int("GUNICORN_THREADS", cls.gunicorn_threads),
+            access_log=_str("ACCESS_LOG", cls.access_log),
+            worker_concurrency=_int("WORKER_CONCURRENCY", cls.worker_concurrency),
         )
         values.update(overrides)
         # Celery refuses a soft limit above the hard one (every task would fail).
@@ -110,3 +164,11 @@ class Settings:
     @property
     def broker(self) -> str:
         return self.broker_url or self.redis_url
+
+    @property
+    def http_bind(self) -> str:
+        return self.bind or f"{self.host}:{self.port}"
+
+    def queue_for(self, step: str) -> str:
+        """The queue a step's messages go to (``assemble`` for the final touches)."""
+        return dict(self.step_queues).get(step, self.default_queue)

@@ -1,57 +1,77 @@
-"""The job record in Redis: the service's own state machine, read by GET /v1/jobs/{id}.
+"""The job record in Redis, read by GET /v1/jobs/{id} and written through the lifecycle.
 
-    queued -> running -> succeeded | failed
+One Redis hash per job (``<prefix>job:<id>``): its status and progress, the article as
+submitted (``input``: messages carry only the job id), the partial document between tasks
+routed to different queues, the result (stored once, as the JSON a client reads) or the
+problem. It lives ``ttl`` seconds after it was created, then after it finished.
+``<prefix>pending`` orders pending jobs by deadline, for the sweeper.
 
-One Redis hash per job (``<prefix>job:<id>``), refreshed to live ``ttl`` seconds after
-its last change. Workers update it with a small Lua script that only writes when the
-record still exists (a DELETEd job is not resurrected by a late task) and when the
-current status allows the transition (a redelivered task cannot move a finished job).
-
-Also here, because they are written in the same places: the Idempotency-Key records and
-the counters and step-duration histograms that /metrics exposes (kept in Redis so that
-API and worker processes, on any host, add up to one view).
-
-Flask-free: the Celery workers import this module.
+State changes are ``transition``s: one Lua guard (``_TRANSITION_LUA``) run with an event
+of the lifecycle table (jobs/lifecycle.py). Also here, because they are written in the
+same round trips: the Idempotency-Key records, and the counters and step-duration
+histograms that /metrics exposes (kept in Redis so that API and worker processes, on any
+host, add up to one view).
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import secrets
+import time
 from datetime import datetime, timezone
 
 import redis
 
-STATUSES = ("queued", "running", "succeeded", "failed")
-PENDING = ("queued", "running")
+from jobs.lifecycle import EVENTS, PENDING, STATUSES, WRITTEN, Event, Outcome  # noqa: F401
+
 # Step-duration histogram buckets (seconds); Prometheus' defaults stretched to a minute.
 STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
-# KEYS[1] job hash, KEYS[2] stats hash.
-# ARGV[1] ttl, ARGV[2] allowed current statuses ("a,b"; "" = any), ARGV[3] stats counter
-# to bump ("" = none), then field/value pairs; a field written "?name" is set only if absent.
-# Returns 1 written, 0 no such job, -1 transition not allowed.
-_UPDATE_LUA = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[2] ~= '' then
-  local st = redis.call('HGET', KEYS[1], 'status')
-  local ok = false
-  for s in string.gmatch(ARGV[2], '[^,]+') do
-    if s == st then ok = true end
-  end
-  if not ok then return -1 end
+# The guard every state change goes through.
+# KEYS: job hash, stats hash, pending index, the job's "finished" list.
+# ARGV: job id, allowed prior statuses ("a,b"), ttl to set ("" = keep), counter to bump
+# ("" = none), pending index ("" | "drop" | a deadline score), then four counts (fields to
+# set, fields to set only if absent, stats fields to set, fields to read back) and those
+# fields' names and values in that order.
+# Returns {1, prior, read-back values...} written, {0} no such job, {-1, prior} not allowed.
+_TRANSITION_LUA = """
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {0} end
+if not string.find(',' .. ARGV[2] .. ',', ',' .. st .. ',', 1, true) then return {-1, st} end
+local n_set, n_once, n_stats, n_get = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local i = 10
+if n_set > 0 then
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, i + 2 * n_set - 1))
+  i = i + 2 * n_set
 end
-for i = 4, #ARGV, 2 do
-  local f = ARGV[i]
-  if string.sub(f, 1, 1) == '?' then
-    redis.call('HSETNX', KEYS[1], string.sub(f, 2), ARGV[i + 1])
-  else
-    redis.call('HSET', KEYS[1], f, ARGV[i + 1])
-  end
+for _ = 1, n_once do
+  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
+  i = i + 2
 end
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[3], 1) end
-return 1
+if n_stats > 0 then
+  redis.call('HSET', KEYS[2], unpack(ARGV, i, i + 2 * n_stats - 1))
+  i = i + 2 * n_stats
+end
+if ARGV[3] ~= '' then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[4], 1) end
+if ARGV[5] == 'drop' then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('LPUSH', KEYS[4], '1')
+  redis.call('EXPIRE', KEYS[4], FINISHED_SIGNAL_TTL)
+elseif ARGV[5] ~= '' then redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1]) end
+local out = {1, st}
+if n_get > 0 then
+  local got = redis.call('HMGET', KEYS[1], unpack(ARGV, i, i + n_get - 1))
+  for j = 1, n_get do out[#out + 1] = got[j] or false end
+end
+return out
+"""
+
+# KEYS[1] job hash; ARGV[1] owner, then field names. The fields, read only when the job
+# belongs to ``owner`` ({} otherwise): a key cannot make the API read another key's result.
+_READ_OWN_LUA = """
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return {} end
+return redis.call('HMGET', KEYS[1], unpack(ARGV, 2))
 """
 
 # KEYS[1] job hash; ARGV[1] field. Counts one more delivery of a redelivered message;
@@ -61,7 +81,8 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 """
 
-# KEYS[1] job hash, KEYS[2] stats hash; ARGV[1] job id. Deletes the job and, when its
+# KEYS[1] job hash, KEYS[2] stats hash, KEYS[3] pending index, KEYS[4] the job's "finished"
+# list; ARGV[1] job id. Deletes the job (waiters are woken) and, when its
 # Idempotency-Key claim still names this job, the claim (a key freed and claimed again by
 # a later request belongs to that request, not to this job).
 _DELETE_LUA = """
@@ -69,6 +90,9 @@ local idem = redis.call('HGET', KEYS[1], 'idem')
 local removed = redis.call('DEL', KEYS[1])
 if removed == 1 then
   redis.call('HINCRBY', KEYS[2], 'deleted', 1)
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('LPUSH', KEYS[4], '1')
+  redis.call('EXPIRE', KEYS[4], FINISHED_SIGNAL_TTL)
   if idem then
     local claim = redis.call('GET', idem)
     if claim and string.find(claim, ARGV[1], 1, true) then redis.call('DEL', idem) end
@@ -77,12 +101,21 @@ end
 return removed
 """
 
+# A job's "finished" list (one element, pushed when it finishes or is deleted) wakes the
+# requests long-polling it; it outlives the longest ?wait.
+FINISHED_SIGNAL_TTL = 60
+_TRANSITION_LUA = _TRANSITION_LUA.replace("FINISHED_SIGNAL_TTL", str(FINISHED_SIGNAL_TTL))
+_DELETE_LUA = _DELETE_LUA.replace("FINISHED_SIGNAL_TTL", str(FINISHED_SIGNAL_TTL))
+
 # An Idempotency-Key claim is "pending" until every job of the request is published, and
 # lives this long while pending: a request that died half-way frees its key soon, and a
 # replay never answers from jobs that may yet be withdrawn.
 PENDING_CLAIM_TTL = 30
 
-_JSON_FIELDS = ("steps", "steps_done", "metadata", "result", "error")
+_JSON_FIELDS = ("steps", "steps_done", "metadata", "result", "error", "input", "partial")
+# What a client's view of a job is made of (the result is read apart, only when wanted).
+VIEW_FIELDS = ("id", "status", "steps", "steps_done", "created_at", "updated_at", "started_at",
+               "finished_at", "metadata", "error")
 
 
 def now_iso() -> str:
@@ -100,18 +133,54 @@ def redis_client(url: str) -> redis.Redis:
                                 socket_timeout=5, health_check_interval=30)
 
 
+class Stats:
+    """One process's share of the /metrics histograms and engine counts.
+
+    Kept in memory and written as absolute values (``p:<process>:…`` fields of the stats
+    hash) with the job's final event: one HSET in the same round trip, where incrementing
+    every bucket in Redis cost ~16 commands per step. /metrics adds the processes up.
+    """
+
+    def __init__(self):
+        self.process = secrets.token_hex(6)
+        self.fields: dict[str, float] = {}
+
+    def observe(self, step: str, seconds: float) -> None:
+        for le in STEP_BUCKETS:
+            if seconds <= le:
+                self._add(f"hist:{step}:{le}", 1)
+        self._add(f"hist:{step}:+Inf", 1)
+        self._add(f"sum:{step}", seconds)
+
+    def count_engines(self, engines: dict) -> None:
+        for layer, info in engines.items():
+            self._add("engine:" + "\t".join((layer, str(info.get("name", "")),
+                                               str(info.get("version", "")))), 1)
+
+    def _add(self, name: str, value: float) -> None:
+        self.fields[name] = self.fields.get(name, 0) + value
+
+    def snapshot(self) -> dict[str, str]:
+        return {f"p:{self.process}:{k}": repr(v) for k, v in self.fields.items()}
+
+
 class JobStore:
-    def __init__(self, client: redis.Redis, prefix: str = "enrich:", ttl: int = 86400):
+    def __init__(self, client: redis.Redis, prefix: str = "enrich:", ttl: int = 86400,
+                 deadline: int = 900):
         self.r = client
         self.prefix = prefix
         self.ttl = int(ttl)
-        self._update = self.r.register_script(_UPDATE_LUA)
+        self.deadline = int(deadline)
+        self._transition = self.r.register_script(_TRANSITION_LUA)
+        self._read_own = self.r.register_script(_READ_OWN_LUA)
         self._count = self.r.register_script(_COUNT_LUA)
         self._delete = self.r.register_script(_DELETE_LUA)
+        self._wait_client: redis.Redis | None = None
 
     @classmethod
     def from_settings(cls, settings) -> "JobStore":
-        return cls(redis_client(settings.redis_url), settings.key_prefix, settings.job_ttl_seconds)
+        return cls(redis_client(settings.redis_url), settings.key_prefix, settings.job_ttl_seconds,
+                   settings.job_deadline_seconds)
 
     # -- keys ---------------------------------------------------------------------------
     def job_key(self, job_id: str) -> str:
@@ -121,12 +190,12 @@ class JobStore:
     def stats_key(self) -> str:
         return f"{self.prefix}stats"
 
-    def step_hist_key(self, step: str) -> str:
-        return f"{self.prefix}stats:step:{step}"
-
     @property
-    def engines_key(self) -> str:
-        return f"{self.prefix}stats:engines"
+    def pending_key(self) -> str:
+        return f"{self.prefix}pending"
+
+    def finished_key(self, job_id: str) -> str:
+        return f"{self.prefix}finished:{job_id}"
 
     def idem_key(self, owner: str, key: str) -> str:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -134,17 +203,19 @@ class JobStore:
 
     # -- the API side ---------------------------------------------------------------------
     def create(self, job_id: str, steps: list[str], metadata: dict | None = None,
-               idem_key: str | None = None, owner: str = "anonymous") -> dict:
-        return self.create_many([(job_id, steps, metadata)], idem_key, owner)[0]
+               idem_key: str | None = None, owner: str = "anonymous",
+               article: dict | None = None) -> dict:
+        return self.create_many([(job_id, steps, metadata, article)], idem_key, owner)[0]
 
-    def create_many(self, jobs: list[tuple[str, list[str], dict | None]],
-                    idem_key: str | None = None, owner: str = "anonymous") -> list[dict]:
-        """Job records for ``(job_id, steps, metadata)`` items, all in one transaction
-        (a batch of 50 is one round trip, not 50)."""
+    def create_many(self, jobs: list[tuple], idem_key: str | None = None,
+                    owner: str = "anonymous") -> list[dict]:
+        """The ``accept`` event: job records for ``(job_id, steps, metadata[, article])``
+        items, all in one round trip (a batch in one transaction)."""
         ts = now_iso()
+        deadline = time.time() + self.deadline
         records = []
-        pipe = self.r.pipeline(transaction=True)
-        for job_id, steps, metadata in jobs:
+        pipe = self.r.pipeline(transaction=len(jobs) > 1)
+        for job_id, steps, metadata, *rest in jobs:
             record = {
                 "id": job_id, "status": "queued", "owner": owner,
                 "steps": json.dumps(steps), "steps_done": "[]",
@@ -154,10 +225,14 @@ class JobStore:
                 record["metadata"] = json.dumps(metadata, ensure_ascii=False)
             if idem_key:
                 record["idem"] = idem_key
-            pipe.hset(self.job_key(job_id), mapping=record)
+            stored = dict(record)
+            if rest and rest[0] is not None:
+                stored["input"] = json.dumps(rest[0], ensure_ascii=False)
+            pipe.hset(self.job_key(job_id), mapping=stored)
             pipe.expire(self.job_key(job_id), self.ttl)
             records.append(record)
-        pipe.hincrby(self.stats_key, "created", len(records))
+        pipe.zadd(self.pending_key, {job_id: deadline for job_id, *_ in jobs})
+        pipe.hincrby(self.stats_key, EVENTS["accept"].counter, len(records))
         pipe.execute()
         return [self._decode(r) for r in records]
 
@@ -165,23 +240,64 @@ class JobStore:
         """Undo ``create`` for jobs the broker did not take (no trace, no count)."""
         if not job_ids:
             return
-        removed = self.r.delete(*[self.job_key(j) for j in job_ids])
+        pipe = self.r.pipeline(transaction=False)
+        pipe.delete(*[self.job_key(j) for j in job_ids])
+        pipe.zrem(self.pending_key, *job_ids)
+        removed = pipe.execute()[0]
         if removed:  # only those create() had written were counted
             self.r.hincrby(self.stats_key, "created", -removed)
 
     def get(self, job_id: str) -> dict | None:
+        """The whole record, decoded (tests and tools; the API reads ``view``)."""
         raw = self.r.hgetall(self.job_key(job_id))
         return self._decode(raw) if raw else None
 
     def get_many(self, job_ids: list[str]) -> list[dict | None]:
+        """Records without their article, partial document or result (status checks)."""
         pipe = self.r.pipeline(transaction=False)
         for j in job_ids:
-            pipe.hgetall(self.job_key(j))
-        return [self._decode(raw) if raw else None for raw in pipe.execute()]
+            pipe.hmget(self.job_key(j), VIEW_FIELDS)
+        return [self._decode({k: v for k, v in zip(VIEW_FIELDS, raw) if v is not None})
+                if raw[0] is not None else None for raw in pipe.execute()]
+
+    def view(self, job_id: str, owner: str, with_result: bool = True) -> tuple[dict, str | None] | None:
+        """What a client may see of its own job: the record's view fields, and the result's
+        stored JSON text (not decoded: the API sends it as it is). None when there is no
+        such job or it belongs to another key; the owner is checked before anything else
+        is read."""
+        names = VIEW_FIELDS + (("result",) if with_result else ())
+        raw = self._read_own(keys=[self.job_key(job_id)], args=[owner, *names])
+        if not raw or raw[0] is None:
+            return None
+        fields = dict(zip(names, raw))
+        result = fields.pop("result", None)
+        return self._decode({k: v for k, v in fields.items() if v is not None}), result
 
     def delete(self, job_id: str) -> bool:
         """Forget a job; its Idempotency-Key is freed too if the claim is still its own."""
-        return bool(self._delete(keys=[self.job_key(job_id), self.stats_key], args=[job_id]))
+        return bool(self._delete(keys=[self.job_key(job_id), self.stats_key, self.pending_key,
+                                       self.finished_key(job_id)], args=[job_id]))
+
+    def wait(self, job_id: str, seconds: float) -> dict | None:
+        """The job's record (view fields) once it has finished or gone, or when ``seconds``
+        have passed. One blocking read on the job's "finished" list, not a polling loop;
+        BLMOVE onto the same list leaves the element for every other waiter."""
+        job = self.get_many([job_id])[0]
+        if job is None or job["status"] not in PENDING or seconds <= 0:
+            return job
+        key = self.finished_key(job_id)
+        self._waiter().blmove(key, key, seconds, "RIGHT", "LEFT")
+        return self.get_many([job_id])[0]
+
+    def _waiter(self) -> redis.Redis:
+        """A client whose socket timeout outlasts the longest wait (the default one's 5 s
+        would cut a long-poll short)."""
+        if self._wait_client is None:
+            kwargs = self.r.connection_pool.connection_kwargs
+            self._wait_client = redis.Redis(connection_pool=redis.ConnectionPool(
+                connection_class=self.r.connection_pool.connection_class,
+                **{**kwargs, "socket_timeout": FINISHED_SIGNAL_TTL}))
+        return self._wait_client
 
     # Idempotency-Key: the first request claims the key for its job ids ("pending"), and
     # marks the claim "accepted" once every job is published; a replay is answered from an
@@ -212,93 +328,68 @@ class JobStore:
     def release_idempotency(self, idem_key: str) -> None:
         self.r.delete(idem_key)
 
-    # -- the worker side ------------------------------------------------------------------
-    def _write(self, job_id: str, allowed: tuple[str, ...], counter: str, **fields) -> int:
-        args: list = [self.ttl, ",".join(allowed), counter]
-        for name, value in fields.items():
-            if name.endswith("__ifabsent"):  # written only if the field is not there yet
-                name = "?" + name.removesuffix("__ifabsent")
-            args += [name, value]
-        return int(self._update(keys=[self.job_key(job_id), self.stats_key], args=args))
-
-    def mark_running(self, job_id: str, step: str) -> int:
-        ts = now_iso()
-        return self._write(job_id, PENDING, "", status="running", current_step=step,
-                           updated_at=ts, started_at__ifabsent=ts)
-
-    def step_done(self, job_id: str, steps_done: list[str], step: str | None = None,
-                  seconds: float | None = None) -> int:
-        """Record the steps done (and the step's duration, in the same round trip)."""
-        pipe = self.r.pipeline(transaction=False)
-        if step is not None and seconds is not None:
-            self._observe(pipe, step, seconds)
-        args = [self.ttl, "running", "", "steps_done", json.dumps(steps_done), "updated_at", now_iso()]
-        keys = [self.job_key(job_id), self.stats_key]
-        # EVALSHA queued by hand: a registered script in a pipeline makes redis-py send
-        # SCRIPT EXISTS before every execute, a second round trip per step.
-        pipe.evalsha(self._update.sha, len(keys), *keys, *args)
-        try:
-            return int(pipe.execute()[-1])
-        except redis.exceptions.NoScriptError:
-            # Redis lost its scripts (restarted): the observations went through, the update
-            # did not; the script object loads itself and runs it.
-            return int(self._update(keys=keys, args=args))
-
-    def succeed(self, job_id: str, result: dict) -> int:
-        ts = now_iso()
-        written = self._write(job_id, PENDING, "succeeded", status="succeeded",
-                              steps_done=json.dumps(result.get("steps", [])),
-                              result=json.dumps(result, ensure_ascii=False),
-                              updated_at=ts, finished_at=ts, started_at__ifabsent=ts)
-        if written == 1 and result.get("engines"):
-            # Which engine serves each layer (a jar present or not) shows in the metrics.
-            pipe = self.r.pipeline(transaction=False)
-            for layer, info in result["engines"].items():
-                pipe.hincrby(self.engines_key,
-                             "\t".join((layer, str(info.get("name", "")), str(info.get("version", "")))), 1)
-            pipe.execute()
-        return written
-
-    def fail(self, job_id: str, problem: dict) -> int:
-        ts = now_iso()
-        return self._write(job_id, PENDING, "failed", status="failed",
-                           error=json.dumps(problem, ensure_ascii=False),
-                           updated_at=ts, finished_at=ts, started_at__ifabsent=ts)
+    # -- state changes (jobs.lifecycle.record) -------------------------------------------
+    def transition(self, job_id: str, event: Event, fields: dict, returning: tuple = (),
+                   stats: dict | None = None) -> Outcome:
+        once = {k: v for k, v in fields.items() if k in event.set_once}
+        always = {k: v for k, v in fields.items() if k not in once}
+        pending = {"drop": "drop", "touch": repr(time.time() + self.deadline)}.get(event.pending_index, "")
+        stats = stats or {}
+        args: list = [job_id, ",".join(event.allowed), self.ttl if event.refresh_ttl else "",
+                      event.counter, pending, len(always), len(once), len(stats), len(returning)]
+        for group in (always, once, stats):
+            for name, value in group.items():
+                args += [name, value]
+        args += list(returning)
+        keys = [self.job_key(job_id), self.stats_key, self.pending_key, self.finished_key(job_id)]
+        raw = self._transition(keys=keys, args=args)
+        code = int(raw[0])
+        prior = raw[1] if len(raw) > 1 else None
+        values = {}
+        for name, value in zip(returning, raw[2:]):
+            if value not in (None, False):
+                values[name] = json.loads(value) if name in _JSON_FIELDS else value
+        return Outcome(code, prior, values)
 
     def count_redelivery(self, job_id: str, step: str) -> int:
         """One more redelivery of ``step``'s message (its worker was lost); the new total."""
         return int(self._count(keys=[self.job_key(job_id)], args=[f"redelivered:{step}"]))
 
-    def observe_step(self, step: str, seconds: float) -> None:
-        """Add one step duration to its histogram (cumulative buckets, as Prometheus wants)."""
-        pipe = self.r.pipeline(transaction=False)
-        self._observe(pipe, step, seconds)
-        pipe.execute()
+    def overdue(self, now: float | None = None, limit: int = 100) -> list[str]:
+        """Pending jobs past their deadline (the sweeper's work list)."""
+        return self.r.zrangebyscore(self.pending_key, "-inf", now or time.time(), start=0, num=limit)
 
-    def _observe(self, pipe, step: str, seconds: float) -> None:
-        key = self.step_hist_key(step)
-        for le in STEP_BUCKETS:
-            if seconds <= le:
-                pipe.hincrby(key, f"le:{le}", 1)
-        pipe.hincrby(key, "le:+Inf", 1)
-        pipe.hincrby(key, "count", 1)
-        pipe.hincrbyfloat(key, "sum", seconds)
+    def forget_pending(self, job_id: str) -> None:
+        self.r.zrem(self.pending_key, job_id)
 
     # -- reading the stats (for /metrics) -------------------------------------------------
     def counters(self) -> dict[str, int]:
-        return {k: int(v) for k, v in self.r.hgetall(self.stats_key).items()}
+        return {k: int(v) for k, v in self.r.hgetall(self.stats_key).items() if not k.startswith("p:")}
+
+    def _process_fields(self) -> dict[str, float]:
+        """Every process's stats fields, added up across processes."""
+        total: dict[str, float] = {}
+        for k, v in self.r.hgetall(self.stats_key).items():
+            if k.startswith("p:"):
+                name = k.split(":", 2)[2]
+                total[name] = total.get(name, 0.0) + float(v)
+        return total
 
     def engine_counts(self) -> dict[tuple[str, str, str], int]:
         """Succeeded jobs by (layer, engine name, engine version)."""
-        return {tuple(k.split("\t", 2)): int(v) for k, v in self.r.hgetall(self.engines_key).items()
-                if k.count("\t") == 2}
+        return {tuple(k[len("engine:"):].split("\t", 2)): int(v)
+                for k, v in self._process_fields().items()
+                if k.startswith("engine:") and k.count("\t") == 2}
 
     def step_histograms(self, steps) -> dict[str, dict[str, float]]:
-        pipe = self.r.pipeline(transaction=False)
-        for s in steps:
-            pipe.hgetall(self.step_hist_key(s))
-        return {s: {k: float(v) for k, v in raw.items()}
-                for s, raw in zip(steps, pipe.execute()) if raw}
+        fields = self._process_fields()
+        out = {}
+        for step in steps:
+            h = {f"le:{le}": fields.get(f"hist:{step}:{le}", 0.0) for le in STEP_BUCKETS}
+            h["le:+Inf"] = fields.get(f"hist:{step}:+Inf", 0.0)
+            if h["le:+Inf"]:
+                out[step] = {**h, "count": h["le:+Inf"], "sum": fields.get(f"sum:{step}", 0.0)}
+        return out
 
     def ping(self) -> bool:
         return bool(self.r.ping())

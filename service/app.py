@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from jobs.settings import Settings
 from service.problems import ApiProblem, problem_response
+from service.publisher import Publisher
 from jobs.store import JobStore
 
 log = logging.getLogger("service")
@@ -24,7 +25,7 @@ _UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
 
 def create_app(settings: Settings | None = None, *, store: JobStore | None = None,
                enqueue=None) -> Flask:
-    """``enqueue(job_id, result, steps)`` publishes a job (default: the Celery chain)."""
+    """``enqueue(job_id, steps)`` publishes a job's messages (default: service.publisher)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -32,12 +33,9 @@ def create_app(settings: Settings | None = None, *, store: JobStore | None = Non
     app.json.sort_keys = False
     app.extensions["settings"] = settings
     app.extensions["job_store"] = store or JobStore.from_settings(settings)
-    if enqueue is None:
-        from workers import celery_app
-        if celery_app.app.conf.broker_url != settings.broker:
-            celery_app.app.conf.broker_url = settings.broker
-        enqueue = celery_app.enqueue
-    app.extensions["enqueue"] = enqueue
+    publisher = Publisher(settings)
+    app.extensions["publisher"] = publisher  # also asks the workers if they are there (/readyz)
+    app.extensions["enqueue"] = enqueue or publisher
 
     from service.ops import bp as ops_bp
     from service.routes import bp as jobs_bp

@@ -4,22 +4,26 @@ Threads, not more processes, for ``?wait=N`` long-polls: a waiting request sleep
 Redis reads and must not hold a whole worker process.
 """
 import os
+import sys
 
-bind = os.environ.get("BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Started as `gunicorn -c service/gunicorn.conf.py` from the project root: its packages.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from jobs.settings import Settings  # noqa: E402
+
+_settings = Settings.from_env()
+
+bind = _settings.http_bind
+workers = _settings.web_concurrency
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = _settings.gunicorn_threads
 timeout = 60                      # above the 30 s ceiling of ?wait
 graceful_timeout = 10
-accesslog = os.environ.get("ACCESS_LOG", "-")
+accesslog = _settings.access_log
 errorlog = "-"
 
 
 def on_starting(server):
     """The master's own lines as JSON too (the workers' are switched by service/wsgi.py)."""
-    if os.environ.get("LOG_FORMAT", "json").strip().lower() != "text":
-        try:
-            from jobs.logs import use_json_for_gunicorn
-        except ImportError:  # not started from the project root: plain lines
-            return
+    if _settings.log_format != "text":
+        from jobs.logs import use_json_for_gunicorn
         use_json_for_gunicorn()

@@ -11,6 +11,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 
 from service.problems import ApiProblem, problem_response
 from service.schemas import health_schema
+from jobs import routing
 from jobs.store import STEP_BUCKETS, redis_client
 from nlp import STEPS
 
@@ -62,9 +63,8 @@ def readyz():
         checks["redis"] = "unreachable"
     if checks["redis"] == "ok":
         try:
-            from workers.celery_app import app as celery
-            replies = celery.control.ping(timeout=settings.readyz_timeout, limit=1)
-            checks["workers"] = "ok" if replies else "no worker answered"
+            answered = current_app.extensions["publisher"].ping_workers(settings.readyz_timeout)
+            checks["workers"] = "ok" if answered else "no worker answered"
         except Exception:
             checks["workers"] = "unreachable"
     else:
@@ -119,10 +119,9 @@ class StoreCollector:
 def metrics():
     registry = current_app.extensions.get("metrics_registry")
     if registry is None:
-        from workers.celery_app import DEFAULT_QUEUE, app as celery
-        queues = sorted({DEFAULT_QUEUE, *(r["queue"] for r in celery.conf.task_routes.values())})
-        registry = CollectorRegistry()
         settings = current_app.extensions["settings"]
+        queues = routing.queues(settings, STEPS)
+        registry = CollectorRegistry()
         store = current_app.extensions["job_store"]
         broker = redis_client(settings.broker) if settings.broker != settings.redis_url else None
         registry.register(StoreCollector(store, queues, broker))

@@ -11,15 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 from marshmallow import ValidationError
 
 from service.problems import ApiProblem, field_errors
 from service.ratelimit import charge_articles
 from service.schemas import article_schema, batch_response_schema, batch_schema, job_schema, steps_schema
-from jobs.store import PENDING, JobStore, new_job_id
+from jobs.lifecycle import PENDING
+from jobs.store import JobStore, new_job_id
 from nlp import STEPS, PipelineError, StepUnavailable, UnknownStep, available_steps, \
     new_result, resolve_steps
 
@@ -141,8 +141,12 @@ def _validation_problem(exc: ValidationError) -> ApiProblem:
                       errors=errors)
 
 
+# What the worker needs of a submission (the job record keeps it as the job's input).
+INPUT_FIELDS = ("text", "html", "title", "url", "source", "published_at")
+
+
 def plan_article(article: dict, prefix: str = "") -> tuple[list[str], dict]:
-    """Steps to run and the initial result for one validated article (422 if impossible)."""
+    """Steps to run and the job's input for one validated article (422 if impossible)."""
     asked = article.get("steps")
     try:
         steps = resolve_steps(asked)
@@ -162,10 +166,10 @@ def plan_article(article: dict, prefix: str = "") -> tuple[list[str], dict]:
                          step="boilerplate",
                          errors=[{"field": f"{prefix}html", "message": "needs the boilerplate step"}])
     try:
-        result = new_result(article)
+        new_result(article)  # what the worker will do first: refused now, not later
     except PipelineError as exc:
         raise ApiProblem(422, exc.code, str(exc)) from None
-    return steps, result
+    return steps, {k: article[k] for k in INPUT_FIELDS if k in article}
 
 
 def _fingerprint(kind: str, body) -> str:
@@ -199,11 +203,11 @@ def submit(kind: str, body, articles: list[dict], plans: list[tuple[list[str], d
             return jobs, True
     enqueue = current_app.extensions["enqueue"]
     try:
-        jobs = store.create_many([(job_id, steps, article.get("metadata")) for job_id, article,
-                                  (steps, _result) in zip(job_ids, articles, plans)],
+        jobs = store.create_many([(job_id, steps, article.get("metadata"), job_input)
+                                  for job_id, article, (steps, job_input) in zip(job_ids, articles, plans)],
                                  idem_key, _owner())
-        for job_id, (steps, result) in zip(job_ids, plans):
-            enqueue(job_id, result, steps)
+        for job_id, (steps, _input) in zip(job_ids, plans):
+            enqueue(job_id, steps)
     except Exception:
         # Nothing half-accepted: no record, no idempotency claim (best effort if Redis is gone).
         try:
@@ -228,8 +232,6 @@ def job_view(job: dict) -> dict:
     view = {k: v for k, v in job.items()
             if k in ("id", "status", "steps", "steps_done", "created_at", "updated_at",
                      "started_at", "finished_at", "metadata")}
-    if job["status"] == "succeeded" and "result" in job:
-        view["result"] = job["result"]
     if job["status"] == "failed" and "error" in job:
         view["error"] = job["error"]
     base = f"/v1/jobs/{job['id']}"
@@ -237,20 +239,22 @@ def job_view(job: dict) -> dict:
     return job_schema.dump(view)
 
 
-def wait_for(job_ids: list[str], seconds: int) -> list[dict | None]:
-    """Poll the records until every job has finished (or vanished) or time is up."""
-    store = _store()
-    deadline = time.monotonic() + seconds
-    interval = 0.02
-    while True:
-        jobs = store.get_many(job_ids)
-        if all(j is None or j["status"] not in PENDING for j in jobs):
-            return jobs
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return jobs
-        time.sleep(min(interval, remaining))
-        interval = min(interval * 1.5, 0.1)  # a pending record is small: cheap to re-read
+def _job_json(job: dict, result: str | None) -> str:
+    """The job as JSON, with the stored result spliced in as it is: a finished job's result
+    is never decoded and encoded again on its way to the client."""
+    body = current_app.json.dumps(job_view(job))
+    if job["status"] == "succeeded" and result:
+        body = body[:-1] + ', "result": ' + result + "}"
+    return body
+
+
+def _json_response(body: str, status: int, headers: dict | None = None) -> Response:
+    return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+def wait_for(job_id: str, seconds: int) -> dict | None:
+    """The job once it has finished (or vanished), or as it is when time is up."""
+    return _store().wait(job_id, seconds)
 
 
 def _pending_headers(job: dict) -> dict:
@@ -271,11 +275,14 @@ def submit_job():
     charge_articles(1)
     (job,), replayed = submit("job", body, [article], [plan])
     if wait and job["status"] in PENDING:
-        job = wait_for([job["id"]], wait)[0] or job
+        job = wait_for(job["id"], wait) or job
+    result = None
+    if job["status"] == "succeeded":
+        job, result = _store().view(job["id"], _owner()) or (job, None)
     headers = {"Location": f"/v1/jobs/{job['id']}", **_pending_headers(job)}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
-    return job_view(job), (202 if job["status"] in PENDING else 200), headers
+    return _json_response(_job_json(job, result), 202 if job["status"] in PENDING else 200, headers)
 
 
 @bp.post("/v1/batches", provide_automatic_options=False)
@@ -302,29 +309,35 @@ def submit_batch():
     return batch_response_schema.dump({"jobs": [job_view(j) for j in jobs]}), 202, headers
 
 
-def _load_job(job_id: str) -> dict:
+def _load_job(job_id: str, with_result: bool = False) -> tuple[dict, str | None]:
+    """The caller's own job (404 for another key's, as for an unknown id) and, when asked,
+    its stored result JSON."""
     if not JOB_ID_RE.match(job_id):
         raise ApiProblem(404, "not-found", "not a valid job id")
-    job = _store().get(job_id)
-    if job is None or job.get("owner", "anonymous") != _owner():
+    found = _store().view(job_id, _owner(), with_result)
+    if found is None:
         raise ApiProblem(404, "not-found", "no such job (unknown, expired or deleted)")
-    return job
+    return found
 
 
 @bp.get("/v1/jobs/<job_id>", provide_automatic_options=False)
 def get_job(job_id: str):
     wait = wait_param()
-    job = _load_job(job_id)
+    job, result = _load_job(job_id, with_result=True)
     if wait and job["status"] in PENDING:
-        job = wait_for([job_id], wait)[0] or job
-    return job_view(job), 200, _pending_headers(job)
+        waited = wait_for(job_id, wait)
+        if waited is not None and waited["status"] == "succeeded":
+            job, result = _load_job(job_id, with_result=True)
+        elif waited is not None:
+            job = waited
+    return _json_response(_job_json(job, result), 200, _pending_headers(job))
 
 
 @bp.get("/v1/jobs/<job_id>/result", provide_automatic_options=False)
 def get_job_result(job_id: str):
-    job = _load_job(job_id)
+    job, result = _load_job(job_id, with_result=True)
     if job["status"] == "succeeded":
-        return job["result"], 200
+        return _json_response(result, 200)
     if job["status"] == "failed":
         raise ApiProblem(409, "job-failed", "the job failed; it has no result", job_error=job.get("error"))
     raise ApiProblem(409, "job-not-finished", f"the job is {job['status']}; ask again later",

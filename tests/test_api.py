@@ -23,7 +23,7 @@ def parked(settings, celery_app):
     from service.app import create_app
     from workers.celery_app import enqueue
     queue = f"parked-{uuid.uuid4().hex[:8]}"
-    app = create_app(settings, enqueue=lambda j, r, s: enqueue(j, r, s, queue=queue))
+    app = create_app(settings, enqueue=lambda j, s: enqueue(j, s, queue=queue))
     yield app.test_client()
     app.extensions["job_store"].r.delete(queue)
 
@@ -215,7 +215,7 @@ def test_broker_down_at_submit_is_503_and_leaves_nothing(settings, app, check):
     dead.conf.update(task_publish_retry_policy=real_celery.conf.task_publish_retry_policy,
                      broker_transport_options=real_celery.conf.broker_transport_options,
                      task_serializer="json")
-    broken = create_app(settings, enqueue=lambda j, r, s: enqueue(j, r, s, celery=dead)).test_client()
+    broken = create_app(settings, enqueue=lambda j, s: enqueue(j, s, celery=dead)).test_client()
     store = app.extensions["job_store"]
     keys_before, created_before = job_keys(store), store.counters().get("created", 0)
     key = f"k-{uuid.uuid4()}"

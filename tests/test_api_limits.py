@@ -38,13 +38,13 @@ def hard_limited_worker(service_env, service_tmp, celery_app):
 def test_a_step_over_its_time_limit_fails_the_job(app, client, check, hard_limited_worker):
     from jobs.store import new_job_id
     from workers.celery_app import enqueue
-    from nlp import available_steps, new_result
+    from nlp import available_steps
     if "segmentation" not in available_steps():
         pytest.skip("segmentation layer not in this build")
     store = app.extensions["job_store"]
     job_id = new_job_id()
-    store.create(job_id, ["segmentation"])
-    enqueue(job_id, new_result({"text": long_text()}), ["segmentation"], queue=QUEUE)
+    store.create(job_id, ["segmentation"], article={"text": long_text()})
+    enqueue(job_id, ["segmentation"], queue=QUEUE)
     job = wait_finished(client, check, job_id, timeout=60)
     log = hard_limited_worker["log"].read_text(errors="replace")[-3000:]
     assert job["status"] == "failed", log

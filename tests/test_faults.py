@@ -19,6 +19,7 @@ production default's minutes.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -328,8 +329,11 @@ def test_a_task_that_raises_fails_the_job_once_and_is_not_retried(stack, check):
     job = submit_parked(stack, store, ["segmentation"])
     before = store.counters()
     probe = stack.probe()
+    # The document a step would hand over, corrupt (no "steps"): as if a task before it
+    # had stored it so.
+    store.r.hset(store.job_key(job), "partial", json.dumps({"document": {"text": SHORT}}))
     try:
-        enqueue(job, {"document": {"text": SHORT}}, ["segmentation"], celery=probe, queue=DEFAULT_QUEUE)
+        enqueue(job, ["segmentation"], celery=probe, queue=DEFAULT_QUEUE)
     finally:
         probe.close()
     done = wait_done(stack, check, job, timeout=60)
@@ -456,10 +460,9 @@ def retries_logged(worker: dict, job_id: str) -> list[int]:
 def _start_split_job(split) -> str:
     from jobs.store import new_job_id
     from workers.celery_app import enqueue
-    from nlp import new_result
     job_id = new_job_id()
-    split["store"].create(job_id, ["segmentation"])
-    enqueue(job_id, new_result({"text": LONG}), ["segmentation"], celery=split["probe"], queue=SPLIT_QUEUE)
+    split["store"].create(job_id, ["segmentation"], article={"text": LONG})
+    enqueue(job_id, ["segmentation"], celery=split["probe"], queue=SPLIT_QUEUE)
     wait_record(split["store"], job_id, lambda j: j["status"] == "running")
     split["redis"].stop()  # the store goes away while the step runs
     return job_id

@@ -1,42 +1,42 @@
-"""Celery tasks: one per pipeline step, then ``assemble``; each updates the job record.
+"""Celery tasks: each runs some of a job's steps and records what happened as lifecycle
+events (jobs/lifecycle.py). A message carries the job id only.
 
-A step task receives the result dict from the previous task, runs its layer on it with
-``nlp.run_step`` and hands it on. Outcomes:
+One routine, ``run_job(job_id, steps, final)``, serves every task:
 
-- the job was deleted, or is already finished (a redelivered message): do nothing and stop
-  the chain (``Ignore``);
-- ``PipelineError`` (input the pipeline cannot work on): the job fails with that message;
-  never retried, it would fail the same way;
-- soft time limit: the job fails with ``step-timeout``; at the hard limit the child is
-  killed and ``JobTask.on_failure`` (in the worker's main process) records the same;
-- a transient fault (Redis connection/timeout while updating the record): retried in
-  place with exponential backoff (1, 2, 4 s), at most ``STEP_MAX_RETRIES`` times; a step
-  that already ran on the result is not run again. If even the failure cannot be recorded
-  then, the message is put back (the job is not dropped while its record says pending);
-- a message redelivered because its worker process died: runs again, but at most
-  ``STEP_MAX_REDELIVERIES`` times per step, then the job fails (an input that crashes the
-  process is not redelivered for ever);
-- anything else: the job fails with a generic ``step-failed`` problem (the traceback goes
-  to the worker log, never to the client) and the exception is re-raised for Celery's log.
+1. ``start``: the job becomes running and its article (or the partial document the task
+   before it left) is read back in the same round trip; a deleted or finished job stops
+   here (a redelivered message);
+2. each step runs on the document; ``step_done`` records the progress (the last step of a
+   task that hands over to another queue also stores the partial document);
+3. ``final``: the result is assembled and ``succeed`` stores it, once.
+
+Outcomes: ``PipelineError`` (input the pipeline cannot work on) fails the job, never
+retried; the soft time limit fails it (``on_failure`` does the same at the hard limit, in
+the worker's main process); a transient Redis fault is retried in place with backoff
+(1, 2, 4 s, ``STEP_MAX_RETRIES``), then the job fails, or, if even that cannot be recorded,
+the message is put back; a message redelivered because its worker died runs again at most
+``STEP_MAX_REDELIVERIES`` times per step; anything else fails the job with a generic
+problem (the traceback goes to the worker log, never to the client). Every problem comes
+from ``jobs.lifecycle.problem_for``.
 
 Engines are loaded once per worker process (``worker_process_init``), not per task.
 """
 from __future__ import annotations
 
+import json
 import logging
-import os
 import time
 
 import redis
-from celery import Task, signals
 from billiard.exceptions import WorkerLostError
+from celery import Task, signals
 from celery.exceptions import Ignore, Reject, SoftTimeLimitExceeded, TimeLimitExceeded
 
+from jobs import lifecycle
 from jobs.logs import reset_job, set_job
-from jobs.problems import problem_dict
-from jobs.store import JobStore
+from jobs.store import JobStore, Stats, now_iso
 from workers.celery_app import ASSEMBLE_TASK, RUN_TASK, app, settings, step_task_name
-from nlp import STEPS, PipelineError, enrich, finish, register_interrupt, run_step
+from nlp import STEPS, PipelineError, enrich, finish, new_result, register_interrupt, run_step
 
 log = logging.getLogger("workers.tasks")
 
@@ -44,11 +44,6 @@ log = logging.getLogger("workers.tasks")
 register_interrupt(SoftTimeLimitExceeded)
 
 TRANSIENT = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
-MAX_RETRIES = int(os.environ.get("STEP_MAX_RETRIES", "3"))
-# A message redelivered because its worker died (SIGKILL, OOM, a crash in native code) runs
-# again, at most this many times; then the job fails. Without a bound, an input that kills
-# the process would be redelivered for ever (reject_on_worker_lost).
-MAX_REDELIVERIES = int(os.environ.get("STEP_MAX_REDELIVERIES", "3"))
 
 # Engine per step, as nlp.run_step takes them; None: each layer's default.
 ENGINES = ({"segmentation": settings.engine, "entities": settings.engine}
@@ -58,6 +53,7 @@ ENGINES = ({"segmentation": settings.engine, "entities": settings.engine}
 _WARM_TEXT = "قال الرئيس محمد في القاهرة إن العلاقات مع الأردن جيدة. وأضاف أن الزيارة مهمة."
 
 _store: JobStore | None = None
+_stats = Stats()
 
 
 def store() -> JobStore:
@@ -70,8 +66,9 @@ def store() -> JobStore:
 @signals.worker_process_init.connect
 def warm_engines(**_kwargs) -> None:
     """Load every available layer's engine in this worker process, once."""
-    global _store
+    global _store, _stats
     _store = None  # a fresh connection pool per process
+    _stats = Stats()  # and its own share of the metrics
     started = time.perf_counter()
     try:
         enrich({"text": _WARM_TEXT}, None, ENGINES)
@@ -82,7 +79,7 @@ def warm_engines(**_kwargs) -> None:
 
 
 # Every line logged while a task runs (Celery's own "succeeded"/"raised" lines included)
-# carries the task's job id: it is the last argument of every task of a job's chain.
+# carries the task's job id: it is the last argument of every task.
 _log_tokens: dict = {}
 
 
@@ -102,13 +99,14 @@ def _end_job_log_context(task_id=None, **_kwargs) -> None:
             set_job(None)
 
 
-def _retry_countdown(retries: int) -> float:
-    return min(2 ** retries, 30)
+# -- recording --------------------------------------------------------------------------------
 
-
-def _fail(job_id: str, status: int, slug: str, detail: str, step: str | None) -> None:
-    store().fail(job_id, problem_dict(status, slug, detail, step=step))
-    log.info("job failed", extra={"job_id": job_id, "step": step, "problem": slug})
+def _fail(job_id: str, problem: dict, step: str | None) -> None:
+    ts = now_iso()
+    lifecycle.record(store(), job_id, "fail", error=json.dumps(problem, ensure_ascii=False),
+                     updated_at=ts, finished_at=ts, started_at=ts, stats=_stats.snapshot())
+    log.info("job failed", extra={"job_id": job_id, "step": step,
+                                  "problem": problem["type"].rsplit("/", 1)[-1]})
 
 
 def _check_redelivery(task, job_id: str, step: str | None) -> None:
@@ -118,37 +116,39 @@ def _check_redelivery(task, job_id: str, step: str | None) -> None:
     what = step or "assemble"
     n = store().count_redelivery(job_id, what)
     log.warning("redelivered message", extra={"job_id": job_id, "step": step, "deliveries": n + 1})
-    if n > MAX_REDELIVERIES:
-        _fail(job_id, 500, "step-failed",
-              f"step {what!r} was interrupted {n} times (its worker process was lost each "
-              f"time); giving up on this input", step)
+    if n > settings.step_max_redeliveries:
+        _fail(job_id, lifecycle.problem_for(
+            "redelivered", step, detail=f"step {what!r} was interrupted {n} times (its worker "
+            f"process was lost each time); giving up on this input"), step)
         raise Ignore()
 
 
 def _with_retries(job_id: str, step: str | None, work):
     """``work()``, retried in place on a transient fault, with exponential backoff, at most
-    MAX_RETRIES times. In place rather than with ``task.retry``: that publishes a new
+    STEP_MAX_RETRIES times. In place rather than with ``task.retry``: that publishes a new
     message, and when the fault is Redis itself (the broker too) the publish fails and
-    Celery drops the message it was running (Reject, requeue=False): the job was lost
-    (found by tests/test_faults.py, Redis restarted under load). Meanwhile the message
-    stays unacknowledged, so a worker lost during the backoff loses nothing."""
+    Celery drops the message it was running: the job was lost (found by
+    tests/test_faults.py, Redis restarted under load). Meanwhile the message stays
+    unacknowledged, so a worker lost during the backoff loses nothing."""
     attempt = 0
     while True:
         try:
             return work()
         except TRANSIENT as exc:
-            if attempt >= MAX_RETRIES:
+            if attempt >= settings.step_max_retries:
                 raise
-            countdown = _retry_countdown(attempt)
+            countdown = min(2 ** attempt, 30)
             log.warning(f"transient fault, retry in {countdown:g}s",
                         extra={"job_id": job_id, "step": step, "error": type(exc).__name__})
             time.sleep(countdown)
             attempt += 1
 
 
-def _run(task, job_id: str, step: str | None, work):
-    """Shared outcome handling for step and assemble tasks (see module docstring)."""
-    checked = []
+def _guarded(task, job_id: str, step: str | None, work, *, counts_delivery: bool = False):
+    """``work()`` with every outcome turned into the job's state (module docstring).
+    ``counts_delivery``: this is the run of ``step`` (or the assembly), which a
+    redelivered message counts once against the job."""
+    checked = [] if counts_delivery else [True]
 
     def attempt():
         if not checked:  # once per delivery, even when the work is retried
@@ -159,33 +159,29 @@ def _run(task, job_id: str, step: str | None, work):
     try:
         return _with_retries(job_id, step, attempt)
     except SoftTimeLimitExceeded:
-        _fail(job_id, 504, "step-timeout",
-              f"step {step or 'assemble'!r} took longer than its limit of "
-              f"{settings.step_soft_time_limit:g} s", step)
+        _fail(job_id, lifecycle.problem_for("soft-timeout", step,
+                                            soft_limit=settings.step_soft_time_limit), step)
         raise Ignore()
     except PipelineError as exc:
-        _fail(job_id, 422, "invalid-input", str(exc), step)
+        _fail(job_id, lifecycle.problem_for("invalid-input", step, detail=str(exc)), step)
         raise Ignore()
     except TRANSIENT as exc:
         try:
-            _fail(job_id, 503, "step-failed",
-                  f"step {step or 'assemble'!r} failed: a dependency stayed unavailable", step)
+            _fail(job_id, lifecycle.problem_for("unavailable", step), step)
         except TRANSIENT:
             # Nothing can record the failure (the store is the dependency that is away), and
             # the record says the job is pending: put the message back rather than drop the
-            # job. It runs again when it can (at once, or after the broker's visibility
-            # timeout when the broker is away too), with a fresh set of retries.
+            # job. It runs again when it can, with a fresh set of retries.
             log.error("transient fault outlasted the retries; message put back",
                       extra={"job_id": job_id, "step": step})
             raise Reject(exc, requeue=True) from None
         raise
-    except (Ignore, Reject, task.MaxRetriesExceededError):
+    except (Ignore, Reject):
         raise
     except Exception:
         log.exception("step raised", extra={"job_id": job_id, "step": step})
         try:
-            _fail(job_id, 500, "step-failed",
-                  f"step {step or 'assemble'!r} failed unexpectedly", step)
+            _fail(job_id, lifecycle.problem_for("unexpected", step), step)
         except Exception:
             log.exception("could not record the failure", extra={"job_id": job_id})
         raise
@@ -197,66 +193,105 @@ class JobTask(Task):
     Celery calls ``on_failure`` in the worker's main process when it kills a child at the
     hard limit (``STEP_TIME_LIMIT``), and in the child for an exception raised outside the
     task body (e.g. the soft limit firing before the body started). Failures the body
-    recorded itself (``_run``) are not overwritten: the store only fails a pending job.
-    A child that died otherwise is redelivered (``reject_on_worker_lost``), so that one is
-    left alone.
+    recorded itself are not overwritten: ``fail`` applies to a pending job only. A child
+    that died otherwise is redelivered (``reject_on_worker_lost``), so that one is left alone.
     """
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        if isinstance(exc, WorkerLostError) or len(args) < 2:
+        if isinstance(exc, WorkerLostError) or not args:
             return
-        job_id = args[-1]  # every task of a job's chain takes the job id last
+        job_id = args[-1]  # every task takes the job id last
         step = self.name.rsplit(".", 1)[-1] if self.name.startswith("enrich.step.") else None
-        if self.name == RUN_TASK:
-            step = _current_step(args)
-        what = step or "assemble"
+        if self.name == RUN_TASK and len(args) == 3:
+            step = _blame(job_id, args[0])
         if isinstance(exc, TimeLimitExceeded):
-            problem = (504, "step-timeout",
-                       f"step {what!r} was stopped at its hard time limit of {settings.step_time_limit:g} s")
+            problem = lifecycle.problem_for("hard-timeout", step, hard_limit=settings.step_time_limit)
         elif isinstance(exc, SoftTimeLimitExceeded):
-            problem = (504, "step-timeout",
-                       f"step {what!r} took longer than its limit of {settings.step_soft_time_limit:g} s")
+            problem = lifecycle.problem_for("soft-timeout", step, soft_limit=settings.step_soft_time_limit)
         else:
-            problem = (500, "step-failed", f"step {what!r} failed unexpectedly")
+            problem = lifecycle.problem_for("unexpected", step)
         try:
-            _fail(job_id, *problem, step)
+            _fail(job_id, problem, step)
         except Exception:
             log.exception("could not record the failure", extra={"job_id": job_id})
 
 
-def _step_work(step: str, result: dict, job_id: str) -> dict:
-    """One step on the result, and the job record updated after it."""
-    # The first step moves the job to running; later steps learn that the job was
-    # deleted or has finished (a redelivered message) from step_done, one Redis
-    # round trip fewer per step. Either way the chain stops (Ignore).
-    if not result["steps"] and store().mark_running(job_id, step) != 1:
-        raise Ignore()
-    # A retried message carries the result as this task left it: if the step
-    # already ran on it (a transient fault hit the record update), do not run it twice.
-    took = None
-    if step not in result["steps"]:
-        started = time.perf_counter()
-        run_step(step, result, ENGINES)
-        took = time.perf_counter() - started
-    if store().step_done(job_id, list(result["steps"]), step, took) != 1:
-        raise Ignore()
-    return result
-
-
-def _current_step(args) -> str | None:
-    """The step to blame when a RUN_TASK fails outside its body (e.g. killed at the hard
-    limit): its first step the message's result had not done (the child's progress died
-    with it; the job record's steps_done tells how far it got)."""
-    result, steps = args[0], args[1]
-    done = set(result.get("steps", ())) if isinstance(result, dict) else set()
+def _blame(job_id: str, steps: list[str]) -> str | None:
+    """The step to blame when a run fails outside its body (killed at the hard limit): the
+    first of its steps the job record does not have done."""
+    try:
+        job = store().get_many([job_id])[0] or {}
+    except Exception:
+        job = {}
+    done = set(job.get("steps_done") or ())
     return next((s for s in steps if s not in done), None)
 
 
+# -- the work ---------------------------------------------------------------------------------
+
+def run_job(task, job_id: str, steps: list[str], final: bool) -> None:
+    """Run ``steps`` of the job, and finish it when ``final`` (module docstring)."""
+    first = steps[0] if steps else None
+    begun = _guarded(task, job_id, first, lambda: lifecycle.record(
+        store(), job_id, "start", current_step=first or "assemble", updated_at=now_iso(),
+        started_at=now_iso(), returning=("input", "partial")))
+    if not begun.written:
+        raise Ignore()  # deleted, or finished already (a redelivered message)
+    partial = begun.values.get("partial")
+    result = partial if partial is not None else new_result(begun.values.get("input") or {})
+    for i, step in enumerate(steps):
+        last = i == len(steps) - 1
+        if not _guarded(task, job_id, step, lambda: _run_step(step, result), counts_delivery=True):
+            continue  # done by an earlier delivery that handed over the partial document
+        if last and final:
+            break  # recorded with the success
+        handover = last and not final
+        done = _guarded(task, job_id, step, lambda: lifecycle.record(
+            store(), job_id, "step_done", steps_done=json.dumps(result["steps"]),
+            updated_at=now_iso(), current_step=(steps[i + 1] if not last else step),
+            **({"partial": json.dumps(result, ensure_ascii=False)} if handover else {}),
+            stats=_stats.snapshot() if handover else None))
+        if not done.written:
+            raise Ignore()
+    if final:
+        _guarded(task, job_id, None, lambda: _succeed(job_id, result), counts_delivery=not steps)
+
+
+def _run_step(step: str, result: dict) -> bool:
+    """Run ``step`` on the document unless it has run already; whether it ran."""
+    if step in result["steps"]:
+        return False
+    started = time.perf_counter()
+    run_step(step, result, ENGINES)
+    _stats.observe(step, time.perf_counter() - started)
+    return True
+
+
+def _succeed(job_id: str, result: dict) -> None:
+    finish(result)
+    _stats.count_engines(result.get("engines") or {})
+    ts = now_iso()
+    outcome = lifecycle.record(
+        store(), job_id, "succeed", steps_done=json.dumps(result["steps"]),
+        result=json.dumps(result, ensure_ascii=False), partial="null", updated_at=ts,
+        finished_at=ts, started_at=ts, stats=_stats.snapshot())
+    if outcome.written:
+        log.info("job succeeded", extra={"job_id": job_id})
+
+
+_TASK_OPTIONS = dict(bind=True, base=JobTask, acks_late=True, reject_on_worker_lost=True)
+
+
+@app.task(name=RUN_TASK, **_TASK_OPTIONS)
+def run_steps(self, steps: list[str], final: bool, job_id: str) -> None:
+    """Consecutive steps routed to one queue, in one message; ``final`` assembles."""
+    run_job(self, job_id, steps, final)
+
+
 def _make_step_task(step: str):
-    @app.task(name=step_task_name(step), bind=True, base=JobTask, acks_late=True,
-              reject_on_worker_lost=True)
-    def step_task(self, result: dict, job_id: str) -> dict:
-        return _run(self, job_id, step, lambda: _step_work(step, result, job_id))
+    @app.task(name=step_task_name(step), **_TASK_OPTIONS)
+    def step_task(self, job_id: str) -> None:
+        run_job(self, job_id, [step], False)
 
     return step_task
 
@@ -264,25 +299,7 @@ def _make_step_task(step: str):
 STEP_TASKS = {step: _make_step_task(step) for step in STEPS}
 
 
-def _assemble_work(result: dict, job_id: str) -> None:
-    finish(result)
-    if store().succeed(job_id, result) == 1:
-        log.info("job succeeded", extra={"job_id": job_id})
-
-
-@app.task(name=ASSEMBLE_TASK, bind=True, base=JobTask, acks_late=True, reject_on_worker_lost=True)
-def assemble(self, result: dict, job_id: str) -> None:
-    """Final touches (counts, internal keys removed) and the job's success."""
-    return _run(self, job_id, None, lambda: _assemble_work(result, job_id))
-
-
-@app.task(name=RUN_TASK, bind=True, base=JobTask, acks_late=True, reject_on_worker_lost=True)
-def run_steps(self, result: dict, steps: list[str], final: bool, job_id: str) -> dict | None:
-    """Consecutive steps routed to one queue, in one message (workers.celery_app.FUSE_STEPS);
-    each step is handled and recorded exactly as by its own task, and ``final`` assembles.
-    The task's time limits cover the steps it runs."""
-    for step in steps:
-        _run(self, job_id, step, lambda: _step_work(step, result, job_id))
-    if final:
-        return _run(self, job_id, None, lambda: _assemble_work(result, job_id))
-    return result
+@app.task(name=ASSEMBLE_TASK, **_TASK_OPTIONS)
+def assemble(self, job_id: str) -> None:
+    """The final touches (counts) and the job's success."""
+    run_job(self, job_id, [], True)
