@@ -31,20 +31,22 @@ class Event:
     counter: str = ""             # the /metrics counter it bumps
     refresh_ttl: bool = False     # a finished record lives JOB_TTL_SECONDS from now
     pending_index: str = ""       # "touch": the deadline moves on; "drop": not pending any more
-    set_once: tuple[str, ...] = field(default=())   # fields written only if absent
+    # Fields written only when the event takes the job out of "queued" (started_at: the
+    # first start, or a failure before any start).
+    on_leaving_queued: tuple[str, ...] = field(default=())
 
 
 # accept and delete/expire are recorded by the store itself (a new key; DEL; Redis TTL),
 # listed here so that the table is the whole story.
 EVENTS: dict[str, Event] = {e.name: e for e in (
     Event("accept", (), "queued", counter="created", pending_index="touch"),
-    Event("start", PENDING, "running", pending_index="touch", set_once=("started_at",)),
+    Event("start", PENDING, "running", on_leaving_queued=("started_at",)),
     Event("step_done", ("running",), "running"),
     Event("requeue", PENDING, "queued", counter="requeued", pending_index="touch"),
     Event("succeed", PENDING, "succeeded", counter="succeeded", refresh_ttl=True,
-          pending_index="drop", set_once=("started_at",)),
+          pending_index="drop", on_leaving_queued=("started_at",)),
     Event("fail", PENDING, "failed", counter="failed", refresh_ttl=True,
-          pending_index="drop", set_once=("started_at",)),
+          pending_index="drop", on_leaving_queued=("started_at",)),
     Event("delete", STATUSES, None, counter="deleted", pending_index="drop"),
     Event("expire", STATUSES, None),
 )}
@@ -82,14 +84,6 @@ def is_pending(status: str | None) -> bool:
 
 
 # -- exceptions -> the job's problem ---------------------------------------------------------
-
-class JobProblem(Exception):
-    """A failure with its problem already decided (e.g. too many redeliveries)."""
-
-    def __init__(self, status: int, slug: str, detail: str):
-        super().__init__(detail)
-        self.status, self.slug, self.detail = status, slug, detail
-
 
 def problem_for(kind: str, step: str | None, *, detail: str | None = None,
                 soft_limit: float | None = None, hard_limit: float | None = None) -> dict:

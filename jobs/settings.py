@@ -92,6 +92,7 @@ class Settings:
     broker_restore_interval: int = 10
     step_max_retries: int = 3            # transient faults retried in place
     step_max_redeliveries: int = 3       # a message whose worker died, run again at most
+    progress_interval_seconds: float = 0.5  # a running job's steps_done, written at most this often
     # The sweeper (jobs/sweeper.py): a job pending longer than this is requeued once,
     # then failed; checked every sweep_interval_seconds.
     job_deadline_seconds: int = 900
@@ -142,6 +143,7 @@ class Settings:
             broker_restore_interval=_int("BROKER_RESTORE_INTERVAL", cls.broker_restore_interval),
             step_max_retries=_int("STEP_MAX_RETRIES", cls.step_max_retries),
             step_max_redeliveries=_int("STEP_MAX_REDELIVERIES", cls.step_max_redeliveries),
+            progress_interval_seconds=_float("PROGRESS_INTERVAL_SECONDS", cls.progress_interval_seconds),
             job_deadline_seconds=_int("JOB_DEADLINE_SECONDS", cls.job_deadline_seconds),
             sweep_interval_seconds=_int("SWEEP_INTERVAL_SECONDS", cls.sweep_interval_seconds),
             host=_str("HOST", cls.host),

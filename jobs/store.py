@@ -31,40 +31,34 @@ STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 3
 # KEYS: job hash, stats hash, pending index, the job's "finished" list.
 # ARGV: job id, allowed prior statuses ("a,b"), ttl to set ("" = keep), counter to bump
 # ("" = none), pending index ("" | "drop" | a deadline score), then four counts (fields to
-# set, fields to set only if absent, stats fields to set, fields to read back) and those
-# fields' names and values in that order.
+# set, fields set only when the job leaves "queued", stats fields to set, fields to read
+# back) and those fields' names and values in that order.
 # Returns {1, prior, read-back values...} written, {0} no such job, {-1, prior} not allowed.
 _TRANSITION_LUA = """
-local st = redis.call('HGET', KEYS[1], 'status')
+local n_set, n_leave, n_stats, n_get = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local get_at = 10 + 2 * (n_set + n_leave + n_stats)
+local got = redis.call('HMGET', KEYS[1], 'status', unpack(ARGV, get_at, get_at + n_get - 1))
+local st = got[1]
 if not st then return {0} end
 if not string.find(',' .. ARGV[2] .. ',', ',' .. st .. ',', 1, true) then return {-1, st} end
-local n_set, n_once, n_stats, n_get = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local i = 10
-if n_set > 0 then
-  redis.call('HSET', KEYS[1], unpack(ARGV, i, i + 2 * n_set - 1))
-  i = i + 2 * n_set
-end
-for _ = 1, n_once do
-  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
-  i = i + 2
-end
-if n_stats > 0 then
-  redis.call('HSET', KEYS[2], unpack(ARGV, i, i + 2 * n_stats - 1))
-  i = i + 2 * n_stats
-end
+local n_write = n_set
+if st == 'queued' then n_write = n_set + n_leave end
+if n_write > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, i, i + 2 * n_write - 1)) end
+i = i + 2 * (n_set + n_leave)
+if n_stats > 0 then redis.call('HSET', KEYS[2], unpack(ARGV, i, i + 2 * n_stats - 1)) end
 if ARGV[3] ~= '' then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[4], 1) end
 if ARGV[5] == 'drop' then
   redis.call('ZREM', KEYS[3], ARGV[1])
   redis.call('LPUSH', KEYS[4], '1')
   redis.call('EXPIRE', KEYS[4], FINISHED_SIGNAL_TTL)
-elseif ARGV[5] ~= '' then redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1]) end
-local out = {1, st}
-if n_get > 0 then
-  local got = redis.call('HMGET', KEYS[1], unpack(ARGV, i, i + n_get - 1))
-  for j = 1, n_get do out[#out + 1] = got[j] or false end
+elseif ARGV[5] ~= '' then
+  redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
 end
-return out
+got[1] = 1
+table.insert(got, 2, st)
+return got
 """
 
 # KEYS[1] job hash; ARGV[1] owner, then field names. The fields, read only when the job
@@ -278,16 +272,13 @@ class JobStore:
         return bool(self._delete(keys=[self.job_key(job_id), self.stats_key, self.pending_key,
                                        self.finished_key(job_id)], args=[job_id]))
 
-    def wait(self, job_id: str, seconds: float) -> dict | None:
-        """The job's record (view fields) once it has finished or gone, or when ``seconds``
-        have passed. One blocking read on the job's "finished" list, not a polling loop;
-        BLMOVE onto the same list leaves the element for every other waiter."""
-        job = self.get_many([job_id])[0]
-        if job is None or job["status"] not in PENDING or seconds <= 0:
-            return job
+    def wait(self, job_id: str, seconds: float) -> None:
+        """Return once the job has finished (or was deleted), or after ``seconds``: one
+        blocking read of the job's "finished" list, not a polling loop. BLMOVE onto the
+        same list leaves its element there for every other waiter. Call it for a job seen
+        pending: for a job that does not exist it waits the whole time."""
         key = self.finished_key(job_id)
         self._waiter().blmove(key, key, seconds, "RIGHT", "LEFT")
-        return self.get_many([job_id])[0]
 
     def _waiter(self) -> redis.Redis:
         """A client whose socket timeout outlasts the longest wait (the default one's 5 s
@@ -331,13 +322,13 @@ class JobStore:
     # -- state changes (jobs.lifecycle.record) -------------------------------------------
     def transition(self, job_id: str, event: Event, fields: dict, returning: tuple = (),
                    stats: dict | None = None) -> Outcome:
-        once = {k: v for k, v in fields.items() if k in event.set_once}
-        always = {k: v for k, v in fields.items() if k not in once}
+        leaving = {k: v for k, v in fields.items() if k in event.on_leaving_queued}
+        always = {k: v for k, v in fields.items() if k not in leaving}
         pending = {"drop": "drop", "touch": repr(time.time() + self.deadline)}.get(event.pending_index, "")
         stats = stats or {}
         args: list = [job_id, ",".join(event.allowed), self.ttl if event.refresh_ttl else "",
-                      event.counter, pending, len(always), len(once), len(stats), len(returning)]
-        for group in (always, once, stats):
+                      event.counter, pending, len(always), len(leaving), len(stats), len(returning)]
+        for group in (always, leaving, stats):
             for name, value in group.items():
                 args += [name, value]
         args += list(returning)

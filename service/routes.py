@@ -252,9 +252,11 @@ def _json_response(body: str, status: int, headers: dict | None = None) -> Respo
     return Response(body, status=status, headers=headers, mimetype="application/json")
 
 
-def wait_for(job_id: str, seconds: int) -> dict | None:
-    """The job once it has finished (or vanished), or as it is when time is up."""
-    return _store().wait(job_id, seconds)
+def wait_for(job_id: str, seconds: int) -> tuple[dict, str | None] | None:
+    """The job (and its stored result) once it has finished, or as it is when time is
+    up; None if it was deleted meanwhile."""
+    _store().wait(job_id, seconds)
+    return _store().view(job_id, _owner())
 
 
 def _pending_headers(job: dict) -> dict:
@@ -274,10 +276,10 @@ def submit_job():
     plan = plan_article(article)
     charge_articles(1)
     (job,), replayed = submit("job", body, [article], [plan])
-    if wait and job["status"] in PENDING:
-        job = wait_for(job["id"], wait) or job
     result = None
-    if job["status"] == "succeeded":
+    if wait and job["status"] in PENDING:
+        job, result = wait_for(job["id"], wait) or (job, None)
+    elif job["status"] == "succeeded":  # an Idempotency-Key replay of a finished job
         job, result = _store().view(job["id"], _owner()) or (job, None)
     headers = {"Location": f"/v1/jobs/{job['id']}", **_pending_headers(job)}
     if replayed:
@@ -325,11 +327,7 @@ def get_job(job_id: str):
     wait = wait_param()
     job, result = _load_job(job_id, with_result=True)
     if wait and job["status"] in PENDING:
-        waited = wait_for(job_id, wait)
-        if waited is not None and waited["status"] == "succeeded":
-            job, result = _load_job(job_id, with_result=True)
-        elif waited is not None:
-            job = waited
+        job, result = wait_for(job_id, wait) or (job, result)
     return _json_response(_job_json(job, result), 200, _pending_headers(job))
 
 

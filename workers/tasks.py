@@ -6,8 +6,10 @@ One routine, ``run_job(job_id, steps, final)``, serves every task:
 1. ``start``: the job becomes running and its article (or the partial document the task
    before it left) is read back in the same round trip; a deleted or finished job stops
    here (a redelivered message);
-2. each step runs on the document; ``step_done`` records the progress (the last step of a
-   task that hands over to another queue also stores the partial document);
+2. each step runs on the document; ``step_done`` records the progress, at most every
+   ``PROGRESS_INTERVAL_SECONDS`` (a job of quick steps has its progress recorded with its
+   result); the last step of a task that hands over to another queue always records it,
+   with the partial document;
 3. ``final``: the result is assembled and ``succeed`` stores it, once.
 
 Outcomes: ``PipelineError`` (input the pipeline cannot work on) fails the job, never
@@ -239,6 +241,7 @@ def run_job(task, job_id: str, steps: list[str], final: bool) -> None:
         raise Ignore()  # deleted, or finished already (a redelivered message)
     partial = begun.values.get("partial")
     result = partial if partial is not None else new_result(begun.values.get("input") or {})
+    written_at = time.monotonic()
     for i, step in enumerate(steps):
         last = i == len(steps) - 1
         if not _guarded(task, job_id, step, lambda: _run_step(step, result), counts_delivery=True):
@@ -246,6 +249,9 @@ def run_job(task, job_id: str, steps: list[str], final: bool) -> None:
         if last and final:
             break  # recorded with the success
         handover = last and not final
+        if not handover and time.monotonic() - written_at < settings.progress_interval_seconds:
+            continue  # a quick step: its progress is recorded with the next write
+        written_at = time.monotonic()
         done = _guarded(task, job_id, step, lambda: lifecycle.record(
             store(), job_id, "step_done", steps_done=json.dumps(result["steps"]),
             updated_at=now_iso(), current_step=(steps[i + 1] if not last else step),
