@@ -88,6 +88,9 @@ class Settings:
     step_queues: tuple = ()              # ((step, queue), ...) from CELERY_QUEUE_<STEP>
     fuse_steps: bool = True              # consecutive steps on one queue: one message
     worker_prefetch_multiplier: int = 4
+    # A pool process reports ready once its engines are warm (seconds under load); Celery's
+    # 4 s default killed every replacement child of a busy worker in a loop.
+    worker_proc_alive_timeout: float = 60.0
     broker_visibility_timeout: int = 600
     broker_restore_interval: int = 10
     step_max_retries: int = 3            # transient faults retried in place
@@ -139,6 +142,7 @@ class Settings:
                               if os.environ.get(f"CELERY_QUEUE_{s.upper()}", "").strip()),
             fuse_steps=_bool("FUSE_STEPS", cls.fuse_steps),
             worker_prefetch_multiplier=_int("WORKER_PREFETCH_MULTIPLIER", cls.worker_prefetch_multiplier),
+            worker_proc_alive_timeout=_float("WORKER_PROC_ALIVE_TIMEOUT", cls.worker_proc_alive_timeout),
             broker_visibility_timeout=_int("BROKER_VISIBILITY_TIMEOUT", cls.broker_visibility_timeout),
             broker_restore_interval=_int("BROKER_RESTORE_INTERVAL", cls.broker_restore_interval),
             step_max_retries=_int("STEP_MAX_RETRIES", cls.step_max_retries),

@@ -37,6 +37,8 @@ app.conf.update(
     # so a few in hand hide the broker round trip; with acks_late they are still
     # redelivered if the worker dies. Set 1 for long, uneven tasks.
     worker_prefetch_multiplier=settings.worker_prefetch_multiplier,
+    # A new pool process loads its engines before it reports ready (worker_process_init).
+    worker_proc_alive_timeout=settings.worker_proc_alive_timeout,
     task_default_queue=DEFAULT_QUEUE,
     task_routes={**{step_task_name(s): {"queue": settings.queue_for(s)} for s in STEPS},
                  ASSEMBLE_TASK: {"queue": settings.queue_for("assemble")}},
