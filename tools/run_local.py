@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools.stack import ROOT, Stack, StartError, StopSignals
+from tools.stack import ROOT, Stack, StartError, StopSignals, free_port, port_in_use  # noqa: F401 (re-exported)
 
 
 def curl_example(base: str, run_dir: Path) -> str:
@@ -39,48 +39,61 @@ def curl_example(base: str, run_dir: Path) -> str:
             f"  # docs: {base}/docs   spec: {base}/openapi.yaml   metrics: {base}/metrics")
 
 
+def say(*parts, err: bool = False) -> None:
+    """Print, but never fail: after SIGHUP the terminal may be gone and writing to it raises;
+    from then on output goes nowhere (also at exit, whose flush would fail too)."""
+    try:
+        print(*parts, file=sys.stderr if err else sys.stdout, flush=True)
+    except (OSError, ValueError):
+        sys.stdout = sys.stderr = open(os.devnull, "w")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.run_local", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "1")),
                         help="worker processes (default 1)")
+    parser.add_argument("--run-dir", type=Path, default=ROOT / "run",
+                        help="where logs and the example request go (default: run/)")
     args = parser.parse_args(argv)
 
-    run_dir = ROOT / "run"
-    stack = Stack(run_dir)
+    code = 0
     with StopSignals() as signals:
+        stack = Stack(args.run_dir)
         try:
-            stack.check_port(args.port)
+            stack.check_port(args.port)  # before anything starts, not after Redis and a worker
             if os.environ.get("REDIS_URL"):
-                print(f"using REDIS_URL={os.environ['REDIS_URL']}")
+                say(f"using REDIS_URL={os.environ['REDIS_URL']}")
             else:
-                print("starting redis-server ...", flush=True)
-                print(f"  {stack.start_redis().url}")
-            print("starting a Celery worker (engines warm up once) ...", flush=True)
+                say("starting redis-server ...")
+                say(f"  {stack.start_redis().url}")
+            say("starting a Celery worker (engines warm up once) ...")
             stack.start_worker(concurrency=args.concurrency)
-            print("starting the API under gunicorn ...", flush=True)
+            say("starting the API under gunicorn ...")
             base = stack.start_api(args.port).base
-            print(f"\nready: {base}   (logs in {os.path.relpath(stack.log_dir)}; Ctrl-C stops everything)\n")
-            print(curl_example(base, run_dir), flush=True)
+            say(f"\nready: {base}   (logs in {os.path.relpath(stack.log_dir)}; Ctrl-C stops everything)\n")
+            say(curl_example(base, args.run_dir))
             while True:
                 time.sleep(1)
                 dead = stack.dead()
                 if dead:
-                    print(f"\n{dead.name} stopped unexpectedly:\n{dead.tail(2000)}", file=sys.stderr)
-                    return 1
+                    say(f"\n{dead.name} stopped unexpectedly:\n{dead.tail(2000)}", err=True)
+                    code = 1
+                    break
         except StartError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+            say(f"error: {exc}", err=True)
+            code = 1
         except KeyboardInterrupt:
-            return 0
+            pass
         finally:
             signals.ignore()
             if signals.received is not None:
-                print(f"\n{signal.Signals(signals.received).name}: stopping ...", flush=True)
+                say(f"\nstopping ({signal.Signals(signals.received).name}; further signals are ignored) ...")
             stack.stop()
             if signals.received is not None:
-                print("stopped.")
+                say("stopped.")
+    return code
 
 
 if __name__ == "__main__":

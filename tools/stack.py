@@ -130,33 +130,72 @@ def signals_ignored(signals: Iterable[int] = STOP_SIGNALS):
 
 
 class StopSignals:
-    """``with StopSignals():`` SIGINT, SIGTERM and SIGHUP raise ``KeyboardInterrupt`` the
-    first time; after that the three are ignored until the block ends, so the cleanup the
-    interrupt starts runs to its end. ``received`` is the first signal's number."""
+    """``with StopSignals():`` the first of SIGINT, SIGTERM or SIGHUP raises
+    ``KeyboardInterrupt``; every later one is ignored until the block ends, so the cleanup
+    the first one starts runs to its end. ``received`` is the first signal's number.
+
+    While a process is being spawned (inside ``Process.start``) the interrupt waits until
+    its Popen is recorded, so an interrupted start never leaves a process nobody stops.
+    """
 
     def __init__(self, signals: Iterable[int] = STOP_SIGNALS):
         self.signals = tuple(signals)
         self.received: int | None = None
+        self._stopping = False
+        self._pending = False
+        self._held = 0
         self._old: dict = {}
 
-    def _first(self, signum, _frame):
+    def _on_signal(self, signum, _frame):
+        if self._stopping:
+            return
+        self._stopping = True
         self.received = signum
-        self.ignore()
+        if self._held:
+            self._pending = True
+            return
         raise KeyboardInterrupt
 
     def ignore(self) -> None:
-        """From now on (until the block ends) the signals are ignored: call it first thing
-        when stopping for any other reason (a process died, a start failed)."""
-        for s in self.signals:
-            signal.signal(s, signal.SIG_IGN)
+        """From now on the signals are ignored: call it first thing when stopping for any
+        other reason (a process died, a start failed)."""
+        self._stopping = True
+
+    @contextmanager
+    def held(self):
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+        if self._pending and not self._held:
+            self._pending = False
+            raise KeyboardInterrupt
 
     def __enter__(self) -> "StopSignals":
-        self._old = {s: signal.signal(s, self._first) for s in self.signals}
+        global _active_signals
+        self._old = {s: signal.signal(s, self._on_signal) for s in self.signals}
+        _active_signals = self
         return self
 
     def __exit__(self, *_exc) -> None:
+        global _active_signals
+        _active_signals = None
         for s, handler in self._old.items():
             signal.signal(s, handler)
+
+
+_active_signals: StopSignals | None = None
+
+
+@contextmanager
+def _spawning():
+    """Around a spawn: a stop signal's interrupt waits until the process is recorded."""
+    if _active_signals is None:
+        yield
+    else:
+        with _active_signals.held():
+            yield
 
 
 def _child_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -204,7 +243,7 @@ class Process:
             raise StartError(f"{self.name} is already running (pid {self.pid})")
         self._before_start()
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "ab") as out:
+        with _spawning(), open(self.log, "ab") as out:
             self.process = subprocess.Popen(self.argv(), cwd=ROOT, env=_child_env(self.env),
                                             stdin=subprocess.DEVNULL, stdout=out,
                                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -439,7 +478,10 @@ class Stack:
                 try:
                     piece.stop()
                 except Exception as exc:  # noqa: BLE001 - the others must still be stopped
-                    print(f"stopping {piece.name}: {exc!r}", file=sys.stderr)
+                    try:
+                        print(f"stopping {piece.name}: {exc!r}", file=sys.stderr)
+                    except (OSError, ValueError):  # no terminal any more
+                        pass
             self.pieces.clear()
 
     def __enter__(self) -> "Stack":
