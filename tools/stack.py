@@ -19,9 +19,10 @@ it also ends what it forked (a worker's pool, gunicorn's workers):
   started in reverse order (API, workers, Redis last).
 
 Shutdown of a long-running launcher (``make run``): inside ``StopSignals()``, SIGINT,
-SIGTERM and SIGHUP raise ``KeyboardInterrupt`` once; every later one is ignored, so a
-second Ctrl-C or a closed terminal cannot cut ``Stack.stop()`` short and leave Redis or
-a worker running. ``Stack.stop()`` also ignores those signals while it runs.
+SIGTERM and SIGHUP raise ``KeyboardInterrupt`` once (after the spawn in progress, if any,
+is recorded); every later one is ignored, so a second Ctrl-C or a closed terminal cannot
+cut ``Stack.stop()`` short and leave Redis or a worker running. ``Stack.stop()`` also
+ignores those signals while it runs.
 """
 from __future__ import annotations
 
