@@ -5,7 +5,8 @@
 In one run: the seeds (repeated to ``--jobs`` articles) go through
 (a) ``nlp.enrich`` in this process, one after another: the in-process rate;
 (b) HTTP (gunicorn) -> Redis -> Celery worker(s) -> Redis -> HTTP, with a local stack this
-    script starts (redis-server, gunicorn, a worker with 1 then 2 processes), ``--clients``
+    script starts with tools/stack.py as ``make run`` does (redis-server, gunicorn with
+    service/gunicorn.conf.py, a worker with 1 then 2 processes), ``--clients``
     client threads each submitting a job and long-polling it until it has finished.
 
 Printed per configuration: articles/s (jobs / wall time from first submit to last result),
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import signal
 import sys
 import tempfile
 import time
@@ -62,7 +62,7 @@ _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 def cpu_seconds(stack) -> dict[str, float]:
     """CPU seconds used so far by each started process group (Linux /proc; else empty)."""
-    groups = {proc.pid: name for name, proc, _log in stack.procs}
+    groups = {piece.pid: piece.name for piece in stack.pieces if piece.alive}
     out: dict[str, float] = {}
     proc_dir = Path("/proc")
     if not proc_dir.is_dir():
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2", help="worker process counts to try, in order")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from tools.run_local import LocalStack, free_port
+    from tools.stack import Stack
 
     articles = load_articles(args.jobs)
     print(f"articles: {len(articles)} (the {len(set(articles))} seeds repeated), clients: {args.clients}")
@@ -139,36 +139,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"in-process pipeline: {before:.2f} articles/s, {base_cpu:.0f} ms CPU per article", flush=True)
 
     rows = []
-    with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
-        stack = LocalStack(Path(tmp))
-        try:
-            stack.start_redis()
-            base = stack.start_api(free_port(), workers=2, threads=8)
-            for n in [int(x) for x in args.workers.split(",")]:
-                name = f"worker{n}"
-                stack.start_worker(n, name=name)
-                run_jobs(base, articles[: max(2 * n, 4)], args.clients)  # warm the path
-                cpu0 = cpu_seconds(stack)
-                calls0 = redis_calls(stack.env["REDIS_URL"])
-                self0 = resource.getrusage(resource.RUSAGE_SELF)
-                res = run_jobs(base, articles, args.clients)
-                calls1 = redis_calls(stack.env["REDIS_URL"])
-                cpu1 = cpu_seconds(stack)
-                self1 = resource.getrusage(resource.RUSAGE_SELF)
-                res["cpu_ms"] = {k: (cpu1[k] - cpu0.get(k, 0.0)) * 1000 / len(articles) for k in cpu1}
-                res["cpu_ms"]["client"] = ((self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime)
-                                           * 1000 / len(articles))
-                res["cpu_ms"] = {("worker" if k == name else k): v for k, v in res["cpu_ms"].items()}
-                # Each job's ?wait long-polls are the client's choice; the rest is the service.
-                res["redis_per_job"] = (calls1 - calls0) / len(articles)
-                rows.append((n, res))
-                # Stop this worker before the next configuration.
-                for entry in [e for e in stack.procs if e[0] == name]:
-                    os.killpg(entry[1].pid, signal.SIGTERM)
-                    entry[1].wait(timeout=30)
-                    stack.procs.remove(entry)
-        finally:
-            stack.stop()
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp, Stack(Path(tmp)) as stack:
+        stack.start_redis()
+        base = stack.start_api(workers=2, threads=8).base
+        for n in [int(x) for x in args.workers.split(",")]:
+            name = f"worker{n}"
+            worker = stack.start_worker(name, concurrency=n)
+            run_jobs(base, articles[: max(2 * n, 4)], args.clients)  # warm the path
+            cpu0 = cpu_seconds(stack)
+            calls0 = redis_calls(stack.env["REDIS_URL"])
+            self0 = resource.getrusage(resource.RUSAGE_SELF)
+            res = run_jobs(base, articles, args.clients)
+            calls1 = redis_calls(stack.env["REDIS_URL"])
+            cpu1 = cpu_seconds(stack)
+            self1 = resource.getrusage(resource.RUSAGE_SELF)
+            res["cpu_ms"] = {k: (cpu1[k] - cpu0.get(k, 0.0)) * 1000 / len(articles) for k in cpu1}
+            res["cpu_ms"]["client"] = ((self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime)
+                                       * 1000 / len(articles))
+            res["cpu_ms"] = {("worker" if k == name else k): v for k, v in res["cpu_ms"].items()}
+            # Each job's ?wait long-polls are the client's choice; the rest is the service.
+            res["redis_per_job"] = (calls1 - calls0) / len(articles)
+            rows.append((n, res))
+            stack.discard(worker, grace=30)  # stopped before the next configuration
     after, _, _ = in_process_rate(articles)
     base_rate = (before + after) / 2
     print(f"in-process pipeline again: {after:.2f} articles/s; baseline = mean = {base_rate:.2f}")

@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.bench_soak [--jobs 2000] [--rate 10] [--workers 2]
 
-Starts a local stack (tools/run_local.LocalStack: redis-server, gunicorn, ``--workers``
-Celery workers of one process each), submits ``--jobs`` short articles over HTTP at
+Starts a local stack (tools/stack.py, as ``make run`` does: redis-server, gunicorn with
+service/gunicorn.conf.py, ``--workers`` Celery workers of one process each), submits ``--jobs`` short articles over HTTP at
 ``--rate`` jobs/s from a pool of client threads, and when half have been submitted kills
 worker 1's whole process group with SIGKILL (a container killed) and starts it again.
 Then it waits for every accepted job to finish and prints:
@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import re
-import signal
 import sys
 import tempfile
 import threading
@@ -77,20 +76,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="full-length articles submitted at the kill, so the killed worker holds some")
     args = ap.parse_args(argv)
 
-    from tools.run_local import LocalStack, free_port
+    from tools.stack import Stack
     run_dir = Path(tempfile.mkdtemp(prefix="soak-"))
     env = dict(os.environ, BROKER_VISIBILITY_TIMEOUT=str(args.visibility), BROKER_RESTORE_INTERVAL="1",
                LOG_FORMAT="json")
     env.pop("REDIS_URL", None)
     env.pop("API_KEYS", None)
-    stack = LocalStack(run_dir, env)
+    stack = Stack(run_dir, env)
     articles = short_articles()
     full = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
     try:
         stack.start_redis()
-        for w in range(args.workers):
-            stack.start_worker(1, name=f"worker{w + 1}")
-        base = stack.start_api(free_port(), workers=2, threads=8)
+        workers = [stack.start_worker(f"worker{w + 1}") for w in range(args.workers)]
+        base = stack.start_api(workers=2, threads=8).base
         from jobs.store import JobStore, redis_client
         store = JobStore(redis_client(stack.env["REDIS_URL"]))
 
@@ -128,21 +126,20 @@ def main(argv: list[str] | None = None) -> int:
                 probe.close()
 
         def kill_and_restart() -> None:
-            name, proc, _log = next(p for p in stack.procs if p[0] == "worker1")
+            worker1 = workers[0]
             # Kill it while it holds messages, so the kill has something to lose: a burst of
             # full-length seed articles (part of the accepted jobs) keeps the workers busy.
             for k in range(args.burst):
                 pool.submit(submit, k, full[k % len(full)])
-            node = f"worker1-{os.getpid()}@localhost"
+            node = worker1.node
             until = time.time() + 20
             while time.time() < until:
                 killed["held"] = holding(node)
                 if killed["held"] >= 2:
                     break
             killed["at"] = time.time()
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-            stack.start_worker(1, name="worker1")
+            worker1.kill()   # SIGKILL to its whole process group
+            worker1.start()  # same node name, same log (appended)
             killed["back"] = time.time()
 
         done_submitting = threading.Event()
@@ -201,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 
         success_lines: Counter = Counter()
         redelivered: set[str] = set()
-        for log in sorted({log for _name, _proc, log in stack.procs}):
+        for log in sorted({piece.log for piece in stack.pieces}):
             if not log.exists():
                 continue
             for line in log.read_text(errors="replace").splitlines():

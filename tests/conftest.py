@@ -4,7 +4,8 @@
   temp dir (never 6379).
 - ``celery_worker``: a real Celery worker subprocess (prefork, one child) on that Redis.
 - ``app`` / ``client``: the real Flask app on that Redis, and Flask's test client.
-- ``live_server``: the real app under gunicorn on a free port (real HTTP).
+- ``live_server``: the real app under gunicorn, with service/gunicorn.conf.py as
+  ``make run`` and the compose file run it, on a free port (real HTTP).
 - ``check``: validates a response (test client or ``requests``) against openapi.yaml with
   openapi-core; every API test passes every response it gets through it.
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,29 +29,11 @@ VENV_BIN = Path(sys.executable).parent
 SEEDS_DIR = ROOT / "seeds"
 SPEC_PATH = ROOT / "openapi.yaml"
 
-# One way to find a port and stop a process group, shared with `make run`.
-from tools.run_local import free_port, stop_process  # noqa: E402
+# Every process is started the way `make run` starts it: tools/stack.py.
+from tools.stack import Api, RedisServer, Worker, free_port, stop_process, wait_until  # noqa: E402, F401 (re-exported)
 
-
-
-
-def _wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None,
-              log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-            raise RuntimeError(f"{what} exited with {proc.returncode}:\n{tail}")
-        try:
-            if predicate():
-                return
-        except Exception:
-            pass
-        time.sleep(0.1)
-    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-    raise RuntimeError(f"{what} not ready after {timeout:.0f} s\n{tail}")
-
-
+# Waits for a condition (a raising predicate counts as false); raises with the log's end.
+_wait_for = wait_until
 
 
 @pytest.fixture(scope="session")
@@ -64,23 +46,12 @@ def service_tmp():
 @pytest.fixture(scope="session")
 def redis_server(service_tmp):
     """A throw-away redis-server; yields its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not on PATH; install it (Debian: apt-get install redis-server)")
-    port = free_port()
-    data = service_tmp / "redis"
-    data.mkdir()
-    log = data / "redis.log"
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(data), "--logfile", str(log)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
-    _wait_for(client.ping, 15, "redis-server", proc, log)
-    yield url
-    stop_process(proc, grace=5)
+    server = RedisServer(service_tmp / "redis", persistence="none")
+    server.start()
+    yield server.url
+    server.stop(grace=5)
 
 
 @pytest.fixture(scope="session")
@@ -105,39 +76,30 @@ def celery_app(settings):
     return module.app
 
 
-def spawn_worker(env: dict, log: Path, label: str, celery_app, queues: str | None = None,
+def worker_handle(worker: Worker) -> dict:
+    """What the tests hold of a worker: its process, Celery node name and log file."""
+    return {"process": worker.process, "name": worker.node, "log": worker.log, "worker": worker}
+
+
+def spawn_worker(env: dict, log: Path, label: str, celery_app=None, queues: str | None = None,
                  wait: bool = True) -> dict:
     """Start a real worker process (prefork, one child, as in production).
 
     ``env`` may carry other settings (time limits, ...); ``queues`` limits what it consumes.
-    Stop it with ``stop_process(worker["process"])``.
+    Stop it with ``stop_process(worker["process"])``. (``celery_app`` is not needed any
+    more: the worker is pinged on its own broker.)
     """
-    name = f"{label}-{os.getpid()}@localhost"
-    argv = [str(VENV_BIN / "celery"), "-A", "workers.celery_app", "worker", "--pool", "prefork",
-            "-c", "1", "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "--loglevel", "INFO"]
-    if queues:
-        argv += ["-Q", queues]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    worker = {"process": proc, "name": name, "log": log}
-    if wait:
-        wait_worker(worker, celery_app)
-    return worker
-
-
-def wait_worker(worker: dict, celery_app, timeout: float = 90) -> None:
-    _wait_for(lambda: celery_app.control.ping(destination=[worker["name"]], timeout=0.5),
-              timeout, "celery worker", worker["process"], worker["log"])
+    worker = Worker(env, log, name=label, queues=queues, concurrency=1, pool="prefork")
+    worker.start(wait=wait)
+    return worker_handle(worker)
 
 
 @pytest.fixture(scope="session")
 def celery_worker(service_env, service_tmp, celery_app):
     """The session's worker, on the default queue."""
-    worker = spawn_worker(service_env, service_tmp / "worker.log", "tests", celery_app)
+    worker = spawn_worker(service_env, service_tmp / "worker.log", "tests")
     yield worker
-    stop_process(worker["process"], grace=15)
+    worker["worker"].stop(grace=15)
 
 
 @pytest.fixture(scope="session")
@@ -153,21 +115,11 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def live_server(service_env, service_tmp, celery_worker):
-    """The real app under gunicorn on a free port; yields its base URL."""
-    import requests
-    port = free_port()
-    log = service_tmp / "gunicorn.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--worker-class", "gthread", "--threads", "4", "--timeout", "60",
-             "service.wsgi:app"],
-            cwd=ROOT, env=service_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    _wait_for(lambda: requests.get(base + "/healthz", timeout=1).status_code == 200,
-              60, "gunicorn", proc, log)
-    yield base
-    stop_process(proc, grace=10)
+    """The real app under gunicorn with its config file, on a free port; yields its base URL."""
+    api = Api(service_env, service_tmp / "gunicorn.log", workers=2, threads=4)
+    api.start()
+    yield api.base
+    api.stop(grace=10)
 
 
 # -- the contract ---------------------------------------------------------------------------

@@ -22,9 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -33,7 +31,8 @@ import pytest
 import redis
 import requests
 
-from tests.conftest import ROOT, VENV_BIN, _wait_for, free_port, spawn_worker, stop_process, wait_worker
+from tests.conftest import ROOT, _wait_for, worker_handle
+from tools import stack as launcher
 from tests.test_api_limits import long_text
 
 SHORT = "أكد الرئيس الروسي فلاديمير بوتين في موسكو أن العلاقات مع كوريا الشمالية جيدة."
@@ -42,36 +41,6 @@ MAX_REDELIVERIES = 2
 # Each step of this takes a few seconds: long enough to be killed in the middle of.
 # (Over the default text limit; this stack's API runs with MAX_TEXT_CHARS raised.)
 LONG = long_text(30000)
-
-
-class RedisProc:
-    """A redis-server with append-only persistence that can be stopped and started again
-    on the same port and data directory."""
-
-    def __init__(self, data: Path):
-        self.data = data
-        data.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        log = self.data / "redis.log"
-        self.proc = subprocess.Popen(
-            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
-             "--dir", str(self.data), "--logfile", str(log)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        _wait_for(client.ping, 15, "redis-server", self.proc, log)
-        # Loading the AOF answers pings with LOADING errors; wait until it is done.
-        _wait_for(lambda: client.info("persistence")["loading"] == 0, 15, "redis AOF load", self.proc, log)
-
-    def stop(self) -> None:
-        """SIGTERM: Redis writes its append-only file out and exits (a clean restart)."""
-        if self.proc is not None:
-            stop_process(self.proc, grace=10)
-            self.proc = None
 
 
 def children(pid: int) -> list[int]:
@@ -89,71 +58,58 @@ def children(pid: int) -> list[int]:
 
 
 class Stack:
+    """This module's stack, started by tools/stack.py: a Redis with append-only
+    persistence (as in docker-compose.yml), workers, and the API under gunicorn with its
+    config file; ``workers`` holds the tests' handles (process, node name, log)."""
+
     def __init__(self, tmp: Path):
         self.tmp = tmp
-        self.redis = RedisProc(tmp / "redis")
-        self.workers: list[dict] = []
-        self.api: subprocess.Popen | None = None
-        self.base = ""
-
-    @property
-    def env(self) -> dict:
         env = dict(os.environ)
-        env.update(REDIS_URL=self.redis.url, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
+        env.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
                    BROKER_VISIBILITY_TIMEOUT=str(VISIBILITY), BROKER_RESTORE_INTERVAL="1",
                    STEP_MAX_REDELIVERIES=str(MAX_REDELIVERIES), KEY_PREFIX="faults:",
                    MAX_TEXT_CHARS="400000")
         env.pop("BROKER_URL", None)
-        return env
+        self.processes = launcher.Stack(tmp, env=env, log_dir=tmp)
+        self.workers: list[dict] = []
+        self.base = ""
+
+    @property
+    def redis(self) -> launcher.RedisServer:
+        return self.processes.redis
+
+    @property
+    def env(self) -> dict:
+        return self.processes.env
+
+    def start(self) -> None:
+        self.processes.start_redis(persistence="aof")
+        self.start_worker("faults-a")
+        self.base = self.processes.start_api(workers=1, threads=8, name="gunicorn").base
 
     def probe(self):
         from celery import Celery
         return Celery("probe", broker=self.redis.url)
 
     def start_worker(self, label: str, wait: bool = True, **env) -> dict:
-        worker = spawn_worker({**self.env, **env}, self.tmp / f"worker-{label}.log", label,
-                              None, wait=False)
-        if wait:
-            probe = self.probe()
-            try:
-                wait_worker(worker, probe)
-            finally:
-                probe.close()
-        self.workers.append(worker)
-        return worker
-
-    def start_api(self) -> None:
-        port = free_port()
-        log = self.tmp / "gunicorn.log"
-        with open(log, "wb") as out:
-            self.api = subprocess.Popen(
-                [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                 "--worker-class", "gthread", "--threads", "8", "--timeout", "60",
-                 "service.wsgi:app"],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        self.base = f"http://127.0.0.1:{port}"
-        _wait_for(lambda: requests.get(self.base + "/healthz", timeout=1).status_code == 200,
-                  60, "gunicorn", self.api, log)
+        worker = self.processes.start_worker(label, env=env, log=self.tmp / f"worker-{label}.log",
+                                             wait=wait)
+        self.workers.append(worker_handle(worker))
+        return self.workers[-1]
 
     def store(self):
         from jobs.store import JobStore, redis_client
         return JobStore(redis_client(self.redis.url), "faults:")
 
     def stop(self) -> None:
-        if self.api is not None:
-            stop_process(self.api)
-        for w in self.workers:
-            stop_process(w["process"], grace=10)
-        self.redis.stop()
+        self.processes.stop()
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     s = Stack(tmp_path_factory.mktemp("faults"))
     try:
-        s.redis.start()
-        s.start_worker("faults-a")
-        s.start_api()
+        s.start()
         yield s
     finally:
         s.stop()
@@ -434,20 +390,20 @@ def split(stack):
     """A second Redis holding only the job records (REDIS_URL) while the broker stays on
     the stack's Redis (BROKER_URL), and a worker on a queue of its own: the store can go
     away under a running task while its messages keep flowing."""
-    store_redis = RedisProc(stack.tmp / "redis-store")
+    store_redis = launcher.RedisServer(stack.tmp / "redis-store", persistence="aof")
     store_redis.start()
-    worker = spawn_worker({**stack.env, "REDIS_URL": store_redis.url, "BROKER_URL": stack.redis.url,
-                           "STEP_MAX_RETRIES": str(SPLIT_RETRIES)},
-                          stack.tmp / "worker-split.log", "split", None, queues=SPLIT_QUEUE, wait=False)
+    worker = launcher.Worker({**stack.env, "REDIS_URL": store_redis.url, "BROKER_URL": stack.redis.url,
+                              "STEP_MAX_RETRIES": str(SPLIT_RETRIES)},
+                             stack.tmp / "worker-split.log", name="split", queues=SPLIT_QUEUE)
     probe = stack.probe()
     try:
-        wait_worker(worker, probe)
+        worker.start()
         from jobs.store import JobStore, redis_client
-        yield {"redis": store_redis, "worker": worker, "probe": probe,
+        yield {"redis": store_redis, "worker": worker_handle(worker), "probe": probe,
                "store": JobStore(redis_client(store_redis.url), "faults:")}
     finally:
         probe.close()
-        stop_process(worker["process"], grace=10)
+        worker.stop(grace=10)
         store_redis.stop()
 
 

@@ -1,10 +1,10 @@
 """schemathesis against the running service: every operation of openapi.yaml, generated
 requests (valid and invalid), zero server errors and zero responses that break the contract.
 
-The service is the real app under gunicorn on the session's Redis, but its jobs go to a
-queue no worker reads (``CELERY_DEFAULT_QUEUE``), removed at the end: generated batches of
-up to 50 long random articles would otherwise keep the session's worker busy for minutes
-and slow every later test. Whether a job runs does not change any answer checked here.
+The service is the real app under gunicorn with its config file (tools/stack.py) on the
+session's Redis, but its jobs go to a queue no worker reads (``CELERY_DEFAULT_QUEUE``),
+removed at the end: generated batches of up to 50 long random articles would otherwise
+keep the session's worker busy for minutes and slow every later test. Whether a job runs does not change any answer checked here.
 
 Every response goes through schemathesis's checks (5xx, status codes, content types,
 headers and bodies against the spec) and through the suite's own contract checker
@@ -13,15 +13,14 @@ every run. A last test asserts the total number of requests made.
 """
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import ROOT, SPEC_PATH, VENV_BIN, _wait_for, free_port, stop_process
+from tests.conftest import SPEC_PATH
+from tools.stack import Api
 
 schema = schemathesis.openapi.from_path(str(SPEC_PATH))
 QUEUE = "fuzz-parked"
@@ -31,18 +30,11 @@ MADE = {"requests": 0, "operations": set(), "per_operation": {}}
 
 @pytest.fixture(scope="module")
 def fuzz_server(service_env, service_tmp, redis_server, celery_worker):
-    port = free_port()
-    log = service_tmp / "gunicorn-fuzz.log"
-    env = {**service_env, "CELERY_DEFAULT_QUEUE": QUEUE}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--worker-class", "gthread", "--threads", "4", "--timeout", "60", "service.wsgi:app"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    _wait_for(lambda: requests.get(base + "/healthz", timeout=1).status_code == 200, 60, "gunicorn", proc, log)
-    yield base
-    stop_process(proc)
+    api = Api({**service_env, "CELERY_DEFAULT_QUEUE": QUEUE}, service_tmp / "gunicorn-fuzz.log",
+              workers=2, threads=4)
+    api.start()
+    yield api.base
+    api.stop()
     import redis
     redis.Redis.from_url(redis_server).delete(QUEUE)
 

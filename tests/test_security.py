@@ -17,7 +17,8 @@ from dataclasses import replace
 import pytest
 
 from service.auth import KeyRing, new_key, parse_entries
-from tests.conftest import ROOT, VENV_BIN, _wait_for, free_port, stop_process
+from tests.conftest import ROOT, VENV_BIN, free_port
+from tools.stack import Api
 
 A = "قال الرئيس إن العلاقات جيدة."
 UNKNOWN_ID = "0123456789abcdef0123456789abcdef"
@@ -327,21 +328,12 @@ def test_docs_page_works_under_its_csp(client, check):
 @pytest.fixture(scope="module")
 def gunicorn_keyed(service_env, service_tmp):
     """The API alone (no worker needed) under gunicorn, keys on, a low rate limit."""
-    import requests
-    port = free_port()
-    log = service_tmp / "gunicorn-security.log"
     env = {**service_env, "API_KEYS": f"{LINE_A},{LINE_B}", "AUTH_REQUIRED": "true", "RATE_LIMIT": "20/minute",
            "KEY_PREFIX": f"sec-http-{secrets.token_hex(4)}:", "ACCESS_LOG": "-"}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "service" / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}", "--workers", "1", "service.wsgi:app"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    _wait_for(lambda: requests.get(base + "/healthz", timeout=1).status_code == 200,
-              60, "gunicorn", proc, log)
-    yield base, log
-    stop_process(proc, grace=10)
+    api = Api(env, service_tmp / "gunicorn-security.log", workers=1)
+    api.start()
+    yield api.base, api.log
+    api.stop(grace=10)
 
 
 def test_over_http_keys_server_header_and_logs(gunicorn_keyed, check):
