@@ -61,11 +61,18 @@ table.insert(got, 2, st)
 return got
 """
 
-# KEYS[1] job hash; ARGV[1] owner, then field names. The fields, read only when the job
-# belongs to ``owner`` ({} otherwise): a key cannot make the API read another key's result.
+# KEYS[1] job hash; ARGV[1] owner, ARGV[2] "1" to read the result, then field names.
+# The fields (and, for a succeeded job, its result last), read only when the job belongs to
+# ``owner`` ({} otherwise): a key cannot make the API read another key's result.
 _READ_OWN_LUA = """
-if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return {} end
-return redis.call('HMGET', KEYS[1], unpack(ARGV, 2))
+local v = redis.call('HMGET', KEYS[1], 'owner', 'status', unpack(ARGV, 3))
+if v[1] ~= ARGV[1] then return {} end
+local result = false
+if ARGV[2] == '1' and v[2] == 'succeeded' then result = redis.call('HGET', KEYS[1], 'result') end
+table.remove(v, 1)
+table.remove(v, 1)
+v[#v + 1] = result
+return v
 """
 
 # KEYS[1] job hash; ARGV[1] field. Counts one more delivery of a redelivered message;
@@ -259,13 +266,11 @@ class JobStore:
         stored JSON text (not decoded: the API sends it as it is). None when there is no
         such job or it belongs to another key; the owner is checked before anything else
         is read."""
-        names = VIEW_FIELDS + (("result",) if with_result else ())
-        raw = self._read_own(keys=[self.job_key(job_id)], args=[owner, *names])
+        raw = self._read_own(keys=[self.job_key(job_id)], args=[owner, "1" if with_result else "", *VIEW_FIELDS])
         if not raw or raw[0] is None:
             return None
-        fields = dict(zip(names, raw))
-        result = fields.pop("result", None)
-        return self._decode({k: v for k, v in fields.items() if v is not None}), result
+        fields = dict(zip(VIEW_FIELDS, raw))
+        return self._decode({k: v for k, v in fields.items() if v is not None}), raw[-1]
 
     def delete(self, job_id: str) -> bool:
         """Forget a job; its Idempotency-Key is freed too if the claim is still its own."""
