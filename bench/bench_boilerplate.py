@@ -1,8 +1,10 @@
 """Line-level precision, recall and F1 of "body" for the boilerplate layer, next to
 jusText (Arabic stop list), trafilatura and keep-every-line, in the same run, on the same
-inputs: the five seeds, the dev set, and the held-out set.
+inputs: the five seeds, the dev set, the held-out set, and the regression articles that
+reproduce what real pages do (devset/realpatterns).
 
     .venv/bin/python -m bench.bench_boilerplate [--errors]
+    .venv/bin/python -m bench.bench_boilerplate --real DIR --batch dev|test [--errors]   # bench/real_pages.py
 
 Every non-blank line of an article is one item; the gold (seeds/*.gold.json,
 devset/*.gold.json, devset/heldout/*.gold.json) says body or a boilerplate kind.
@@ -24,7 +26,8 @@ from pathlib import Path
 from bench.summary import record
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = {"seeds": ROOT / "seeds", "devset": ROOT / "devset", "heldout": ROOT / "devset" / "heldout"}
+CORPORA = {"seeds": ROOT / "seeds", "devset": ROOT / "devset", "heldout": ROOT / "devset" / "heldout",
+           "realpatterns": ROOT / "devset" / "realpatterns"}
 FIELDS = ("title", "source", "tags", "author", "published_at", "breadcrumb", "related")
 
 
@@ -130,6 +133,22 @@ def score(corpus, system) -> dict:
     return {"P": p, "R": r, "F1": f, "tp": tp, "fp": fp, "fn": fn, "errors": errors}
 
 
+def ms_per_article(texts: list[str], rounds: int = 5, repeat: int = 10) -> float:
+    """CPU time of clean() per article, best round: the machine is shared, and CPU time
+    (not wall time) is what this process itself spends."""
+    from nlp.boilerplate import clean
+    for t in texts:
+        clean(t)
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.process_time()
+        for _ in range(repeat):
+            for t in texts:
+                clean(t)
+        best = min(best, (time.process_time() - t0) / (repeat * len(texts)) * 1000)
+    return best
+
+
 def field_matches(corpus) -> dict[str, tuple[int, int]]:
     from nlp.boilerplate import clean
     hits = {f: 0 for f in FIELDS}
@@ -143,8 +162,14 @@ def field_matches(corpus) -> dict[str, tuple[int, int]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--errors", action="store_true", help="list every line a system gets wrong")
+    ap.add_argument("--real", metavar="DIR", help="score real pages kept outside the repo "
+                    "(DIR/pages, DIR/labels; see bench/real_pages.py) instead of the corpora here")
+    ap.add_argument("--batch", choices=("dev", "test"), help="with --real: only this batch")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    if args.real:
+        from bench.real_pages import run
+        return run(args.real, args.batch, args.errors)
     corpora = {k: load_corpus(v) for k, v in CORPORA.items()}
     print("Line-level body precision / recall / F1 (micro over non-blank lines); lost = body lines dropped")
     for cname, corpus in corpora.items():
@@ -164,6 +189,11 @@ def main(argv: list[str] | None = None) -> int:
         best = max((n for n in scores if n != "ours"), key=lambda n: scores[n]["F1"])
         record("boilerplate", f"body F1, {cname}", scores["ours"]["F1"],
                baseline=f"{best} (best other)", baseline_value=scores[best]["F1"])
+        if cname == "seeds":
+            ms = ms_per_article([text for _, text, _ in corpus])
+            print(f"  ours, cleaning time: {ms:.2f} ms per article (CPU time, best of 5 rounds)")
+            record("boilerplate", "ms per article, seeds", ms, baseline="budget", baseline_value=5.0,
+                   unit="ms", higher_is_better=False)
         fm = field_matches(corpus)
         print("  ours, documents with the field exactly as in the gold: "
               + ", ".join(f"{f} {a}/{b}" for f, (a, b) in fm.items()))

@@ -74,6 +74,22 @@ def markup_fields(html: str) -> dict:
                              f" or {_lower_contains('class', 'similar')}]")
         if related:
             out["related"] = [t for t in _texts(related[0].xpath(".//a")) if len(t.split()) >= 3]
+        # the page's own metadata (Open Graph, article:*, keywords) says what it is outright
+        def meta(*names: str) -> str | None:
+            for name in names:
+                for node in root.xpath(f"//meta[@property='{name}' or @name='{name}' or @itemprop='{name}']"):
+                    value = (node.get("content") or "").strip()
+                    if value:
+                        return re.sub(r"\s+", " ", value)
+            return None
+        for key, names in (("og_title", ("og:title", "twitter:title")),
+                           ("og_site_name", ("og:site_name", "application-name")),
+                           ("published_time", ("article:published_time", "datePublished", "pubdate",
+                                               "publish-date", "date")),
+                           ("keywords", ("news_keywords", "keywords", "article:tag"))):
+            value = meta(*names)
+            if value:
+                out[key] = value
         tags = root.xpath("//a[@rel='tag']") or root.xpath(
             f"//*[{_lower_contains('class', 'tags')} or {_lower_contains('class', 'keywords')}]//a")
         if tags:
@@ -107,19 +123,48 @@ def extract(html: str) -> tuple[str, dict]:
                     meta[key] = str(d[key]).strip()
             tags = d.get("tags") or d.get("categories")
             if tags:
-                meta["tags"] = [t.strip() for t in (tags if isinstance(tags, list) else str(tags).split(","))
-                                if t and t.strip()]
+                # (Arabic pages separate keywords with "،" as often as with ",")
+                meta["tags"] = [t.strip() for part in (tags if isinstance(tags, list) else [str(tags)])
+                                for t in re.split(r"[,،;؛]", str(part)) if t and t.strip()]
     except Exception as exc:      # trafilatura on hostile markup: fall back rather than fail the job
         if is_interrupt(exc):
             raise
         text = ""
     if not text.strip():
         text = _fallback_text(html)
-    for key, value in markup_fields(html).items():
+    marks = markup_fields(html)
+    # Open Graph and article:* tags before trafilatura's guesses (it may take <title>, which
+    # often carries " - <site>", or a date from elsewhere on the page)
+    if marks.get("og_title"):
+        meta["title"] = _strip_site(marks["og_title"], marks.get("og_site_name"))
+    if marks.get("og_site_name"):
+        meta["sitename"] = marks["og_site_name"]
+    if marks.get("published_time"):
+        from .metadata import parse_date
+        iso = parse_date(marks["published_time"])[0]
+        if iso:
+            meta["date"] = iso
+    keywords = [k.strip() for k in re.split(r"[,،;؛]", marks.get("keywords") or "") if k.strip()]
+    for key, value in marks.items():
+        if key in ("og_title", "og_site_name", "published_time", "keywords"):
+            continue
         if key == "tags" and meta.get("tags"):
             continue
         meta[key] = value
+    if keywords and not meta.get("tags"):
+        meta["tags"] = keywords
     return text, meta
+
+
+def _strip_site(title: str, site: str | None) -> str:
+    """"<headline> - <site>" or "<site> | <headline>" as the headline alone."""
+    if site:
+        for sep in (" - ", " | ", " – ", " — ", " :: "):
+            if title.endswith(sep + site):
+                return title[: -len(sep + site)].strip()
+            if title.startswith(site + sep):
+                return title[len(site + sep):].strip()
+    return title
 
 
 def html_to_text(html: str) -> str:

@@ -30,17 +30,17 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 
 def detect(text: str) -> str:
     """'ar', another ISO 639-1 code, or 'und' when there is too little to tell."""
-    sample = text[:20000]
+    head = text[:1500]
+    if len(_ARABIC_RE.findall(head)) >= 400 and not _LATIN_RE.search(head):
+        return _arabic_or_persian(text[:6000])   # plainly Arabic script: no counting of the rest
+    sample = text[:6000]
     arabic = len(_ARABIC_RE.findall(sample))
     letters = len(_OTHER_LETTER_RE.findall(sample))
     if letters < 3:
         return "und"
-    if arabic / letters >= 0.5:
-        persian = len(_PERSIAN_ONLY_RE.findall(sample))
-        # Persian and Urdu share the script; Arabic-only letters settle it
-        if persian > 0.01 * arabic and len(_ARABIC_ONLY_RE.findall(sample)) < persian:
-            return "fa"
-        return "ar"
+    # (or a good deal of Arabic beside a long English caption or widget text)
+    if arabic / letters >= 0.5 or (arabic >= 200 and arabic / letters >= 0.3):
+        return _arabic_or_persian(sample, arabic)
     latin = len(_LATIN_RE.findall(sample))
     if latin / letters < 0.5:
         return "und"
@@ -51,3 +51,15 @@ def detect(text: str) -> str:
 
 
 _SETS = {lang: frozenset(ws) for lang, ws in _FUNCTION_WORDS.items()}
+
+
+def _arabic_or_persian(sample: str, arabic: int | None = None) -> str:
+    """Persian and Urdu share the script; Arabic-only letters settle it."""
+    persian = len(_PERSIAN_ONLY_RE.findall(sample))
+    if not persian:
+        return "ar"
+    if arabic is None:
+        arabic = len(_ARABIC_RE.findall(sample))
+    if persian > 0.01 * arabic and len(_ARABIC_ONLY_RE.findall(sample)) < persian:
+        return "fa"
+    return "ar"

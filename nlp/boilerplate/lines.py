@@ -12,6 +12,7 @@ The rules match phrases against ``norm`` so that "اقرأ أيضاً" and "اق
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 # Marks that change nothing visible for matching: harakat, tatweel, bidi controls, zero-width.
@@ -41,7 +42,12 @@ def display_fold(s: str) -> str:
     return s.translate(_DISPLAY_FOLD)
 
 
+_PRESENTATION_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufefc]+")
+
+
 def normalize(s: str) -> str:
+    # presentation forms ("ﻷ" in "اﻷخبار") as the letters they draw
+    s = _PRESENTATION_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), s)
     s = _STRIP_RE.sub("", s).translate(_FOLD).lower()
     return re.sub(r"\s+", " ", s).strip()
 
@@ -64,8 +70,27 @@ class Line:
     norm: str = ""
     words: list[str] = field(default_factory=list)
     bullet: bool = False
-    arabic: int = 0       # Arabic letters
-    latin: int = 0        # Latin letters
+    stamp: str = ""       # a scraper's "date 2024-03-05" stamp cut off the front of the line
+    _arabic: int = -1
+    _latin: int = -1
+
+    @property
+    def arabic(self) -> int:
+        """Arabic letters (counted when first asked: most lines never are)."""
+        if self._arabic < 0:
+            self._arabic = len(_ARABIC_LETTER_RE.findall(self.text))
+        return self._arabic
+
+    @property
+    def has_arabic(self) -> bool:
+        return self._arabic > 0 if self._arabic >= 0 else bool(_ARABIC_LETTER_RE.search(self.text))
+
+    @property
+    def latin(self) -> int:
+        """Latin letters."""
+        if self._latin < 0:
+            self._latin = len(_LATIN_LETTER_RE.findall(self.text))
+        return self._latin
 
     @property
     def n_words(self) -> int:
@@ -111,13 +136,20 @@ def split_lines(text: str) -> list[Line]:
         if not raw or raw.isspace():
             continue
         lead = len(raw) - len(raw.lstrip())
-        content = raw.strip()
+        stamp = _STAMP_RE.match(raw) if not out else None
+        if stamp and raw[stamp.end():].strip():
+            # the stamp is not part of the line: what follows it is labelled on its own
+            lead = stamp.end() + len(raw[stamp.end():]) - len(raw[stamp.end():].lstrip())
+        content = raw.strip() if lead == len(raw) - len(raw.lstrip()) else raw[lead:].strip()
         start = line_start + lead
         ln = Line(index=len(out), number=number, start=start, end=start + len(content), text=content)
         ln.norm = normalize(content)
         ln.words = words(strip_bullet(ln.norm))
         ln.bullet = bool(_BULLET_RE.match(content))
-        ln.arabic = len(_ARABIC_LETTER_RE.findall(content))
-        ln.latin = len(_LATIN_LETTER_RE.findall(content))
+        if stamp and lead > len(raw) - len(raw.lstrip()):
+            ln.stamp = stamp.group(1)
         out.append(ln)
     return out
+
+
+_STAMP_RE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+")

@@ -23,22 +23,30 @@ _MONTHS = {
 }
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 # "19 يونيو 2024", "19 شباط/فبراير 2024", "19 حزيران، 2024"
-_D_MONTH_Y = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_ALT})(?:\s*/\s*(?:{_MONTH_ALT}))?\s*[,،]?\s+(\d{{4}})\b")
+_D_MONTH_Y = re.compile(rf"\b(\d{{1,2}})(?:\s+|\s*/\s*)({_MONTH_ALT})(?:\s*/\s*(?:{_MONTH_ALT}))?\s*[,،/\-]?\s*(\d{{4}})(?!\d)")
+# "March 5, 2024"
+_M_D_Y = re.compile(rf"\b({_MONTH_ALT})\s+(\d{{1,2}})\s*[,،]?\s+(\d{{4}})(?!\d)")
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::\d{2})?)?")
 _YMD = re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b")
-_DMY = re.compile(r"\b(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})\b")
+_DMY = re.compile(r"\b(\d{1,2})\s?[/\-.]\s?(\d{1,2})\s?[/\-.]\s?(\d{4})(?!\d)")
 _TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\s*(ص|م|صباحا|مساء|مساءا|am|pm)?(?=\s|$|[^\w])")
 # Which group is the day, month (number m, or name M) and year, per date form.
-_DATE_FORMS = ((_ISO, "ymd"), (_D_MONTH_Y, "dMy"), (_DMY, "dmy"), (_YMD, "ymd"))
+_DATE_FORMS = ((_ISO, "ymd"), (_D_MONTH_Y, "dMy"), (_M_D_Y, "Mdy"), (_DMY, "dmy"), (_YMD, "ymd"))
 _DATE_WORDS = re.compile(
     r"\b(?:السبت|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|تاريخ النشر|تاريخ|نشر في|نشر بتاريخ|نشر"
     r"|اخر تحديث|تم التحديث|تم النشر|النشر|محدث|تحديث|بتاريخ|الموافق|في|منذ|بتوقيت|غرينتش|مكه|القاهره|ص|م"
-    r"|published|updated|on|at|gmt)\b")
+    r"|علي الساعه|الساعه"
+    r"|published|updated|on|at|gmt|date)\b")
+
+
+# "بتوقيت مكة", "+3GMT", "GMT+3": the time zone is part of the date line
+_ZONE_RE = re.compile(r"بتوقيت\s+\S+(?:\s+\S+)?|[+-]?\d{0,2}\s*gmt\s*[+-]?\d{0,2}|utc\s*[+-]?\d{0,2}")
 
 
 def parse_date(text: str) -> tuple[str | None, int]:
     """(ISO date or datetime, number of words left that are not part of the date)."""
-    norm = normalize(text)
+    # "أخبار محلية12-3-2022": a label glued to the date
+    norm = re.sub(r"(?<=[\u0621-\u064a])(?=\d)|(?<=\d)(?=[\u0621-\u064a]{2})", " ", normalize(text))
     year = month = day = span = m = None
     for pattern, order in _DATE_FORMS:  # the first form that matches, in this order
         m = pattern.search(norm)
@@ -65,7 +73,7 @@ def parse_date(text: str) -> tuple[str | None, int]:
         if hour < 24 and minute < 60:
             iso += f"T{hour:02d}:{minute:02d}"
         rest = rest[: t.start()] + " " + rest[t.end():]
-    rest = _DATE_WORDS.sub(" ", rest)
+    rest = _DATE_WORDS.sub(" ", _ZONE_RE.sub(" ", rest))
     return iso, len(words(rest))
 
 
@@ -91,6 +99,13 @@ _AGENCY_RE = re.compile(r"^[\u0600-\u06ff]+(?:\s[\u0600-\u06ff]+)?\s*[-–—]\s
                         r"|واج|الاناضول|رويترز|ا ف ب|فرانس برس|د ب ا|شينخوا)\s*[:\-–—]")
 
 
+# "المدينة- النهار- أعلن ...": place, credit, then the lead; "الموقع الإخباري- أعلن ...": an outlet
+_PLACE_CREDIT_RE = re.compile(r"^[\u0600-\u06ff]+(?:\s[\u0600-\u06ff]+)?\s*[-–—]\s*([\u0600-\u06ff]+(?:\s[\u0600-\u06ff]+){0,2})\s*[-–—:]\s")
+_OUTLET_LEAD_RE = re.compile(r"^([\u0600-\u06ff]+(?:\s[\u0600-\u06ff]+){0,2})\s*[-–—/]\s")
+_CREDIT_NAME_RE = re.compile(r"(?:^|\s)(?:الاخباري|الاخباريه|نيوز|برس|نت|انفو|وكاله|موقع|بوابه)(?:\s|$)")
+
+_PUBLISHED_RE = re.compile(r"تاريخ النشر|نشر في|نشر بتاريخ|تم النشر|published")
+
 _TITLE_PREFIX_RE = re.compile(r"^[^\w\u0600-\u06ff\"«“(]*(?:(?:عاجل|خاص|حصري|فيديو|بالفيديو|بالصور|breaking)"
                               r"\s*[|:：\-–—]\s*)?")
 
@@ -103,8 +118,15 @@ def clean_title(text: str) -> str:
 
 def clean_source(payload: str) -> str:
     """'الجزيرة + وكالات' -> 'الجزيرة'; trailing punctuation off."""
-    first = re.split(r"\s*[+،,|]\s*|\s+-\s+", payload.strip())[0]
-    return first.strip(" .:-–—\"'«»“”()")
+    first = re.split(r"\s*[+،,|]\s*|\s+-\s+", payload.strip())[0].strip(" .:-–—\"'«»“”")
+    # brackets off only when they wrap the whole name, not "وكالة الأنباء الأردنية (بترا)"
+    while len(first) > 2 and first[0] in "([" and first[-1] in ")]":
+        first = first[1:-1].strip()
+    if first.count("(") < first.count(")"):
+        first = first.rstrip(")").strip()
+    if first.count("(") > first.count(")"):
+        first = first.lstrip("(").strip()
+    return first
 
 
 def source_from_copyright(text: str) -> str | None:
@@ -128,6 +150,18 @@ def source_from_site_line(text: str) -> str:
     return text.strip(" -–—|:")
 
 
+def _plausible_name(name: str) -> str:
+    """An outlet's name as a source: no address, e-mail, bare number or place in brackets."""
+    name = re.sub(r"\S*@\S*|\[email[^\]]*\]|https?://\S+|www\.\S+", " ", name)
+    m = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", name)
+    if m and len(m.group(1).split()) <= 2:
+        name = m.group(1)             # "الصحيفة (المدينة)": the paper, then its city
+    name = re.sub(r"^\d+\s+", "", name).strip(" -–—|:ـ،,")
+    if not name or len(re.findall(r"[^\W\d_]", name)) < 2:
+        return ""
+    return name
+
+
 def wire_source(first_body: str) -> str | None:
     """'لندن (رويترز) - ...' -> 'رويترز'; 'أبها - واس: ...' -> 'واس';
     'مسقط في 19 يونيو /العُمانية/ ...' -> 'العُمانية'; 'بغداد/ شفق نيوز- ...' -> 'شفق نيوز'."""
@@ -137,6 +171,12 @@ def wire_source(first_body: str) -> str | None:
     m = _AGENCY_RE.match(normalize(first_body))
     if m:
         return m.group(1)
+    m = _PLACE_CREDIT_RE.match(first_body)
+    if m:
+        return m.group(1).strip()
+    m = _OUTLET_LEAD_RE.match(first_body)
+    if m and _CREDIT_NAME_RE.search(normalize(m.group(1))):
+        return m.group(1).strip()
     return None
 
 
@@ -188,16 +228,18 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
     related: list[str] = []
     header_norm = ""
     sources: dict[str, str] = {}
+    dates: list[tuple[int, str]] = []
     for i, (ln, lab) in enumerate(zip(lines, labels)):
         mk = marks[i]
         if lab == "appended_article":
             # the pasted-in article's own headline is a related link; nothing else of it is ours
-            if mk is None and _first_in_block(labels, marks, i):
+            if mk is None and (_first_in_block(labels, marks, i)
+                               or (i > 0 and labels[i - 1] != "appended_article" and ln.headline_like)):
                 related.append(strip_bullet(ln.text))
             continue
         if lab == "source" and mk is not None and "source" not in sources:
             sources["source"] = clean_source(mk.payload)
-        elif lab == "site_name" and "site" not in sources:
+        elif lab == "site_name" and "site" not in sources and _named_outlet(ln, lines, labels):
             sources["site"] = source_from_site_line(ln.text)
         elif lab == "copyright" and "copyright" not in sources:
             s = source_from_copyright(ln.text)
@@ -209,8 +251,14 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
             found["author"] = author_from_byline(mk.payload)
             if mk.date and not found["published_at"]:
                 found["published_at"] = mk.date
-        elif lab == "dateline" and mk is not None and mk.payload and not found["published_at"]:
-            found["published_at"] = mk.payload
+        elif lab == "dateline" and mk is not None:
+            if mk.payload:
+                if _PUBLISHED_RE.search(ln.norm):
+                    dates.insert(0, (-1, mk.payload))   # "تاريخ النشر:" says which date it is
+                else:
+                    dates.append((i, mk.payload))
+            if mk.credit and "credit" not in sources:
+                sources["credit"] = mk.credit
         elif lab == "breadcrumb" and mk is not None and not found["breadcrumb"]:
             segs = [s.strip() for s in mk.payload.split(" / ")]
             if len(segs) > 1 and _is_page_crumb(segs[-1], lines, title_idx):
@@ -223,12 +271,20 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
                 related.append(mk.payload.strip())
             elif mk is None and not (header_norm and header_norm in ln.norm):
                 related.append(strip_bullet(ln.text))
+    if not found["published_at"] and dates:
+        # the page's own date above the headline (today's date in the header) loses to the
+        # article's date line under it
+        after = [d for i, d in dates if i == -1 or (title_idx is not None and i > title_idx)]
+        found["published_at"] = (after or [d for _, d in dates])[0]
+    if not found["published_at"] and lines and lines[0].stamp:
+        found["published_at"] = lines[0].stamp
     if "source" not in sources:
         first_body = next((ln.text for ln, lab in zip(lines, labels) if lab == "body"), "")
         w = wire_source(first_body) if first_body else None
         if w:
             sources["wire"] = w
-    for key in ("source", "site", "copyright", "wire"):
+    for key in ("source", "credit", "site", "copyright", "wire"):
+        sources[key] = _plausible_name(sources.get(key) or "")
         if sources.get(key):
             found["source"] = sources[key]
             break
@@ -239,6 +295,22 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
             seen.add(key)
             found["related"].append(r)
     return found
+
+
+def _named_outlet(line: Line, lines: list[Line], labels: list[str]) -> bool:
+    """A site-name line is the outlet when it looks like one (a Latin brand, a domain, an
+    outlet word) or the page says the name again (in a credit, the lead, the copyright);
+    a lone short line is as likely a section or a widget's name."""
+    from .rules import site_like
+    if site_like(line):
+        return True
+    name = normalize(source_from_site_line(line.text))
+    if not name or line.n_words > 4:
+        return False
+    first_body = next((o for o in lines if labels[o.index] == "body"), None)
+    if first_body is not None and first_body.norm.startswith(name):
+        return True           # "<site> - أعلنت ...": the lead opens with it
+    return any(name in other.norm for other in lines if labels[other.index] not in ("body", "site_name"))
 
 
 def _first_in_block(labels: list[str], marks: list, i: int) -> bool:
