@@ -68,7 +68,9 @@ class Stack:
         env.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
                    BROKER_VISIBILITY_TIMEOUT=str(VISIBILITY), BROKER_RESTORE_INTERVAL="1",
                    STEP_MAX_REDELIVERIES=str(MAX_REDELIVERIES), KEY_PREFIX="faults:",
-                   MAX_TEXT_CHARS="400000")
+                   MAX_TEXT_CHARS="400000",
+                   # Every step's progress recorded: the tests time their kills on it.
+                   PROGRESS_INTERVAL_SECONDS="0")
         env.pop("BROKER_URL", None)
         self.processes = launcher.Stack(tmp, env=env, log_dir=tmp)
         self.workers: list[dict] = []
