@@ -117,3 +117,14 @@ def test_html_page_metadata_open_graph_and_keywords():
     assert doc["published_at"].startswith("2024-03-05")
     assert doc["tags"] == ["النقل العام", "التعرفة", "البلدية"]
     assert "أعلنت البلدية اليوم تعرفة جديدة" in doc["text"]
+
+
+def test_a_very_long_line_without_punctuation_is_body_not_a_headline_strip():
+    """Thousands of words on one line with no sentence punctuation (an unedited
+    transcript, a feed that lost its line breaks) are kept, not taken for a ticker."""
+    import random
+    rng = random.Random(7)
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوية"
+    text = " ".join("".join(rng.choice(letters) for _ in range(rng.randint(4, 7))) for _ in range(5000))
+    result = clean(text)
+    assert result.text == text and "all_boilerplate" not in result.flags

@@ -207,6 +207,9 @@ _PHOTO_CREDIT_END_RE = re.compile(
 _NUMBERED_BYLINE_RE = re.compile(r"^\s*\d+\s*\|\s*([^|\d]{3,40}?)\s*$")
 
 
+_STRIP_MAX_WORDS = 250
+
+
 def marker(line: Line) -> Mark | None:
     """What the line says about itself, or None. Pure function of the line."""
     # leading emoji, pipes and arrows do not hide a marker ("📲 تابعونا على ...")
@@ -216,8 +219,9 @@ def marker(line: Line) -> Mark | None:
         return None
     if n > 40:
         # a long paragraph: only a glued headline strip, a tag row or a cookie notice is
-        # that long (every other marker has a shorter limit)
-        if not line.ends_sentence and run_together(line):
+        # that long (every other marker has a shorter limit); a strip of a few dozen
+        # headlines, not thousands of words (a text without punctuation is still a text)
+        if n <= _STRIP_MAX_WORDS and not line.ends_sentence and run_together(line):
             return Mark("navigation")
         if _TAGS_RE.match(norm) and n <= 60 and not line.ends_sentence:
             return Mark("tags", _payload(line.text, len(words(_TAGS_RE.match(norm).group(0)))))
