@@ -133,7 +133,10 @@ def metrics():
 
 @bp.get("/openapi.yaml", provide_automatic_options=False)
 def openapi_spec():
-    return Response(_spec_bytes(), mimetype="application/yaml")
+    # text/plain: a browser shows it instead of downloading it (no browser renders
+    # application/yaml inline); tools read YAML whatever the label.
+    return Response(_spec_bytes(), content_type="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": 'inline; filename="openapi.yaml"'})
 
 
 @functools.lru_cache(maxsize=1)
