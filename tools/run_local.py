@@ -1,15 +1,19 @@
 """Run the whole service locally: ``make run`` (``.venv/bin/python -m tools.run_local``).
 
-Starts, in order: a ``redis-server`` on a free loopback port (unless ``REDIS_URL`` is set),
-a Celery worker, and the API under gunicorn on http://127.0.0.1:8000 (``PORT`` to change);
-waits until ``/readyz`` says ready, prints a working ``curl`` example that submits a seed
-article, and on Ctrl-C stops everything it started, API first, Redis last.
+Checks that the API's port (http://127.0.0.1:8000, ``PORT`` to change) is free, then
+starts, in order: a ``redis-server`` on a free loopback port (unless ``REDIS_URL`` is set),
+a Celery worker, and the API under gunicorn; waits until it answers, prints a working
+``curl`` example that submits a seed article, and stops everything it started, API first,
+Redis last, on the first of Ctrl-C (SIGINT), SIGTERM or SIGHUP (the terminal closed).
+Once stopping, further signals are ignored: a second Ctrl-C, or the SIGTERM a process
+manager sends to the whole group and ``make`` forwards again, cannot cut the stop short.
 
 Logs go to ``run/logs/``. ``LocalStack`` is also used by ``bench/bench_e2e.py``.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -58,6 +62,52 @@ class StartError(RuntimeError):
     pass
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopping(BaseException):
+    """Raised in the main thread by the first stop signal (a BaseException, like
+    KeyboardInterrupt, so that no ``except Exception`` on the way swallows it)."""
+
+
+class StopSignals:
+    """The first of SIGINT, SIGTERM or SIGHUP stops the stack; later ones are ignored.
+
+    While a child is being spawned (``held``) the stop is deferred until its Popen is
+    recorded, so an interrupted start never leaves an unrecorded process behind.
+    """
+
+    def __init__(self):
+        self.received: int | None = None
+        self._held = 0
+
+    def install(self) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum, _frame) -> None:
+        if self.received is not None:
+            return
+        self.received = signum
+        if not self._held:
+            raise Stopping(signum)
+
+    @contextlib.contextmanager
+    def held(self):
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+        if self.received is not None and not self._held:
+            raise Stopping(self.received)
+
+    def stopping(self) -> None:
+        """From here on every stop signal is ignored (called before stopping for any reason)."""
+        if self.received is None:
+            self.received = 0
+
+
 class LocalStack:
     """Processes of a local service stack; ``stop()`` ends only what it started."""
 
@@ -69,13 +119,15 @@ class LocalStack:
         self.env.setdefault("PYTHONPATH", str(ROOT))
         self.env["PYTHONUNBUFFERED"] = "1"
         self.procs: list[tuple[str, subprocess.Popen, Path]] = []
+        # Wraps each spawn; make run defers stop signals there (StopSignals.held).
+        self.spawn_guard = contextlib.nullcontext
 
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
         log = self.log_dir / f"{name}.log"
-        with open(log, "ab") as out:
+        with self.spawn_guard(), open(log, "ab") as out:
             proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=out,
                                     stderr=subprocess.STDOUT, start_new_session=True)
-        self.procs.append((name, proc, log))
+            self.procs.append((name, proc, log))
         return proc
 
     def tail(self, name: str, chars: int = 2000) -> str:
@@ -174,52 +226,69 @@ def curl_example(base: str, run_dir: Path) -> str:
             f"  # docs: {base}/docs   spec: {base}/openapi.yaml   metrics: {base}/metrics")
 
 
+def say(*parts, err: bool = False) -> None:
+    """Print, but never fail: after SIGHUP the terminal is gone and writing to it raises."""
+    try:
+        print(*parts, file=sys.stderr if err else sys.stdout, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.run_local", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "1")),
                         help="worker processes (default 1)")
+    parser.add_argument("--run-dir", type=Path, default=ROOT / "run",
+                        help="where logs and the example request go (default: run/)")
     args = parser.parse_args(argv)
 
-    run_dir = ROOT / "run"
-    stack = LocalStack(run_dir)
-    stopping = False
+    # Before anything starts: a taken port would otherwise be found after Redis and a
+    # worker are up, and they would have to be stopped again.
+    if port_in_use(args.port):
+        say(f"error: port {args.port} is already in use (another make run?); "
+            f"stop it or pick another port, e.g. PORT={args.port + 1} make run", err=True)
+        return 1
 
-    def on_term(_signum, _frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
+    signals = StopSignals()
+    signals.install()
+    stack = LocalStack(args.run_dir)
+    stack.spawn_guard = signals.held
+    code = 0
     try:
         if os.environ.get("REDIS_URL"):
-            print(f"using REDIS_URL={os.environ['REDIS_URL']}")
+            say(f"using REDIS_URL={os.environ['REDIS_URL']}")
         else:
-            print("starting redis-server ...", flush=True)
-            print(f"  {stack.start_redis()}")
-        print("starting a Celery worker (engines warm up once) ...", flush=True)
+            say("starting redis-server ...")
+            say(f"  {stack.start_redis()}")
+        say("starting a Celery worker (engines warm up once) ...")
         stack.start_worker(args.concurrency)
-        print("starting the API under gunicorn ...", flush=True)
+        say("starting the API under gunicorn ...")
         base = stack.start_api(args.port)
-        print(f"\nready: {base}   (logs in {os.path.relpath(stack.log_dir)}; Ctrl-C stops everything)\n")
-        print(curl_example(base, run_dir), flush=True)
+        say(f"\nready: {base}   (logs in {os.path.relpath(stack.log_dir)}; Ctrl-C stops everything)\n")
+        say(curl_example(base, args.run_dir))
         while True:
             time.sleep(1)
             dead = stack.check_alive()
             if dead:
-                print(f"\n{dead} stopped unexpectedly:\n{stack.tail(dead)}", file=sys.stderr)
-                return 1
+                say(f"\n{dead} stopped unexpectedly:\n{stack.tail(dead)}", err=True)
+                code = 1
+                break
     except StartError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        stopping = True
-        return 0
+        say(f"error: {exc}", err=True)
+        code = 1
+    except Stopping:
+        pass
     finally:
-        if stopping:
-            print("\nstopping ...", flush=True)
+        signals.stopping()
+        asked = signals.received not in (None, 0)
+        if asked:
+            say(f"\nstopping ({signal.Signals(signals.received).name}; further signals are ignored) ...")
         stack.stop()
-        if stopping:
-            print("stopped.")
+        if asked:
+            say("stopped.")
+    return code
 
 
 if __name__ == "__main__":
