@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, send_from_directory
@@ -16,7 +17,10 @@ from workers.pipeline import STEPS
 
 bp = Blueprint("ops", __name__)
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+# In a checkout, at its top; installed (pip install .), under <prefix>/share (pyproject.toml).
+SPEC_PATH = next((p for p in (Path(__file__).resolve().parent.parent / "openapi.yaml",
+                              Path(sys.prefix) / "share" / "arabic-news-enrichment" / "openapi.yaml")
+                  if p.is_file()), Path(__file__).resolve().parent.parent / "openapi.yaml")
 
 _DOCS_HTML = """<!doctype html>
 <html lang="en">
