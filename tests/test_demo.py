@@ -4,7 +4,7 @@ in a real browser (Debian's headless Chromium through chromedriver) against the 
 against the job's own result.
 
 The browser tests skip only when no Chromium is installed (`.ci/run` installs it). Set
-DEMO_SCREENSHOT=docs/demo.png to refresh the README's screenshot; by default the
+DEMO_SCREENSHOT=docs/demo.png to refresh the README's screenshots (demo.png, demo-lower.png); by default the
 screenshot goes to the test's temp folder, so `make test` never changes the tree.
 """
 from __future__ import annotations
@@ -176,7 +176,11 @@ def test_a_seed_uploaded_in_a_browser_is_drawn_from_its_result(browser, live_ser
     shot = Path(os.environ.get("DEMO_SCREENSHOT") or tmp_path / "demo.png")
     d.execute_script("window.scrollTo(0, 0); document.querySelectorAll('.selected').forEach((n) => n.classList.remove('selected'));"
                      "document.getElementById('input-panel').hidden = true;")
-    assert d.save_screenshot(str(shot if shot.is_absolute() else ROOT / shot))
+    shot = shot if shot.is_absolute() else ROOT / shot
+    assert d.save_screenshot(str(shot))
+    # The lower half: entity groups and the removed boilerplate.
+    d.execute_script("document.getElementById('groups-panel').scrollIntoView()")
+    assert d.save_screenshot(str(shot.with_name(shot.stem + "-lower.png")))
 
 
 @pytest.fixture()
