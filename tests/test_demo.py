@@ -225,3 +225,24 @@ def test_with_keys_on_the_page_asks_for_a_key_and_sends_it(browser, keyed_server
     assert d.find_element(By.ID, "job-error").text == ""
     assert d.find_elements(By.CSS_SELECTOR, "#body mark.ent")
     assert not [m for m in _csp_errors(d) if "401" not in m]  # the refused try is logged as 401
+
+
+@pytest.mark.slow
+def test_an_uploaded_html_page_is_sent_as_html(browser, live_server, check):
+    import requests
+    from selenium.webdriver.common.by import By
+    page = sorted((SEEDS_DIR / "html").glob("*.html"))[0]
+    d = browser
+    d.get(live_server + "/demo")
+    _wait(d, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "yes",
+          30, "the script loading")
+    d.find_element(By.ID, "file").send_keys(str(page))
+    d.find_element(By.ID, "submit").click()
+    _wait(d, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-drawn") == "yes",
+          120, "the result being drawn")
+    job = check(requests.get(f"{live_server}/v1/jobs/{d.find_element(By.ID, 'job-id').text}", timeout=10))
+    assert job["result"]["input"]["format"] == "html"
+    title = d.find_element(By.CSS_SELECTOR, '#fields dd[data-field="title"]').text
+    assert title == job["result"]["document"]["title"]
+    assert len(d.find_elements(By.CSS_SELECTOR, "#body mark.ent")) == len(job["result"]["entities"])
+    assert not _csp_errors(d)
