@@ -14,7 +14,7 @@ Prints, all measured in this run:
   * scaling: the whole layer (tagging, document pass, grouping; segmentation timed apart)
     on a seed repeated to 10 kB ... 1 MB, and on one line of 500 ... 20,000 words without
     punctuation — time per token should stay flat (linear time).
-Needs ../shared/data/ner/anercorp (beside the project root).
+Reads ANERcorp from data/ner/anercorp (see data/README.md).
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.summary import record
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLD = ROOT.parent / "shared" / "data" / "segmentation" / "wikinews-farasa" / "WikiNews.dev.pos.ref"
+GOLD = ROOT / "data" / "segmentation" / "wikinews-farasa" / "WikiNews.dev.pos.ref"
 
 
 def desegment(gold: str) -> str:

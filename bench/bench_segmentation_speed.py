@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.bench_segmentation_speed [--limit N]
 
-Text: ANERcorp's training sentences (../shared/data/ner/anercorp/train.txt), one line per
+Text: ANERcorp's training sentences (data/ner/anercorp/train.txt), one line per
 sentence, ~113k tokens. Each side runs in a fresh subprocess so load time and resident
 memory are its own:
 
@@ -29,7 +29,7 @@ from pathlib import Path
 from bench.summary import record
 
 ROOT = Path(__file__).resolve().parent.parent
-TEXT = ROOT.parent / "shared" / "data" / "ner" / "anercorp" / "train.txt"
+TEXT = ROOT / "data" / "ner" / "anercorp" / "train.txt"
 
 _CHILD = r'''
 import json, re, resource, sys, time

@@ -37,10 +37,12 @@ def create_app(settings: Settings | None = None, *, store: JobStore | None = Non
     app.extensions["publisher"] = publisher  # also asks the workers if they are there (/readyz)
     app.extensions["enqueue"] = enqueue or publisher
 
+    from service.demo import bp as demo_bp
     from service.ops import bp as ops_bp
     from service.routes import bp as jobs_bp
     app.register_blueprint(jobs_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(demo_bp)
     _register_error_handlers(app, settings)
     # Order matters: the key is checked before the rate limiter counts (per key), and
     # both before a route reads the body. docs/security.md.

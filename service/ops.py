@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, send_from_directory
@@ -17,7 +18,10 @@ from nlp import STEPS
 
 bp = Blueprint("ops", __name__)
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+# In a checkout, at its top; installed (pip install .), under <prefix>/share (pyproject.toml).
+SPEC_PATH = next((p for p in (Path(__file__).resolve().parent.parent / "openapi.yaml",
+                              Path(sys.prefix) / "share" / "arabic-news-enrichment" / "openapi.yaml")
+                  if p.is_file()), Path(__file__).resolve().parent.parent / "openapi.yaml")
 
 _DOCS_HTML = """<!doctype html>
 <html lang="en">
@@ -132,7 +136,10 @@ def metrics():
 
 @bp.get("/openapi.yaml", provide_automatic_options=False)
 def openapi_spec():
-    return Response(_spec_bytes(), mimetype="application/yaml")
+    # text/plain: a browser shows it instead of downloading it (no browser renders
+    # application/yaml inline); tools read YAML whatever the label.
+    return Response(_spec_bytes(), content_type="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": 'inline; filename="openapi.yaml"'})
 
 
 @functools.lru_cache(maxsize=1)

@@ -300,7 +300,9 @@ def _engine_jobs(text: str, labels: tuple[str, ...]) -> float:
 
 def test_the_spec_is_served(client, check):
     resp = client.get("/openapi.yaml")
-    assert resp.status_code == 200 and resp.mimetype == "application/yaml"
+    # Shown by a browser, not downloaded: a text type, inline.
+    assert resp.status_code == 200 and resp.mimetype == "text/plain"
+    assert resp.headers["Content-Disposition"].startswith("inline")
     assert check(resp) == (ROOT / "openapi.yaml").read_bytes()
 
 

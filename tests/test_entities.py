@@ -1,7 +1,7 @@
 """Entity layer: features, gazetteer, grouping, the committed model on the seeds' gold, bad input.
 
 These tests load the committed model (models/ner-crf.crfsuite); they never retrain it,
-except one tiny smoke training on a few ANERcorp sentences when ../shared is present.
+except one tiny smoke training on a few ANERcorp sentences (data/ner/anercorp).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from nlp.entities.scoring import bio_spans, score
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-ANERCORP = ROOT.parent / "shared" / "data" / "ner" / "anercorp"
+ANERCORP = ROOT / "data" / "ner" / "anercorp"
 TYPES = {"PER", "LOC", "ORG", "MISC"}
 
 
@@ -309,7 +309,6 @@ def test_cli_prints_entities(tmp_path):
     assert doc["entity_groups"]
 
 
-@pytest.mark.skipif(not (ANERCORP / "train.txt").exists(), reason="needs ../shared ANERcorp")
 def test_training_smoke(tmp_path):
     """A tiny training run through the real script's functions (not the shipped model)."""
     from tools import train_ner as T

@@ -13,7 +13,6 @@ from nlp.text import analyse, fastport, get_segmenter
 from nlp.text.segmenters import BuiltinSegmenter
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 SEEDS = ROOT / "seeds"
 
 
@@ -92,10 +91,9 @@ def test_analyse_segments_words_only(seg):
                                                        ["OK"], ["."]]
 
 
-GOLD = SHARED / "data" / "segmentation" / "wikinews-farasa" / "WikiNews.dev.pos.ref"
+GOLD = ROOT / "data" / "segmentation" / "wikinews-farasa" / "WikiNews.dev.pos.ref"
 
 
-@pytest.mark.skipif(not GOLD.is_file(), reason="../shared not present")
 def test_accuracy_on_wikinews_dev_at_least_java_farasa(seg):
     from bench.bench_segmentation_accuracy import desegment, load_gold
     gold = load_gold(GOLD)

@@ -3,8 +3,8 @@
     .venv/bin/python -m tools.train_ner [--data DIR] [--out models/ner-crf.crfsuite]
                                         [--c1 F] [--c2 F] [--iterations N] [--no-write]
 
-Reads ``train.txt`` and ``dev.txt`` from ``../shared/data/ner/anercorp`` (beside the
-project root) — only here, never at run time. Tags are mapped PERS -> PER. Segments come
+Reads ``train.txt`` and ``dev.txt`` from ``data/ner/anercorp`` (see data/README.md) —
+only here, never at run time. Tags are mapped PERS -> PER. Segments come
 from the text layer's builtin segmenter, exactly as at run time. L-BFGS in crfsuite is
 deterministic (no random initialisation, no shuffling), so the same data, features and
 hyper-parameters give the same model; the card records all of them and the dev scores.
@@ -32,7 +32,7 @@ from nlp.entities.model import decode_tags, gazetteer_repair
 from nlp.entities.scoring import bio_spans, score
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT.parent / "shared" / "data" / "ner" / "anercorp"
+DATA_DIR = ROOT / "data" / "ner" / "anercorp"
 MODEL = ROOT / "models" / "ner-crf.crfsuite"
 CARD = ROOT / "models" / "ner-crf.card.json"
 
@@ -120,7 +120,7 @@ def main(argv=None) -> int:
 
     train_path, dev_path = args.data / "train.txt", args.data / "dev.txt"
     if not train_path.exists():
-        print(f"error: {train_path} not found (ANERcorp lives in ../shared beside the project)",
+        print(f"error: {train_path} not found (ANERcorp is carried in data/ner/anercorp)",
               file=sys.stderr)
         return 2
     params = dict(PARAMS, c1=args.c1, c2=args.c2, max_iterations=args.iterations,
@@ -173,7 +173,6 @@ def main(argv=None) -> int:
             },
             "hyperparameters": {**params, "algorithm": "lbfgs"},
             "seed": SEED,
-            "training_seconds": round(secs, 1),
             "dev_scores": {k: {t: {m: round(v, 4) if isinstance(v, float) else v
                                    for m, v in d.items()} for t, d in s.items()}
                            for k, s in scores.items()},

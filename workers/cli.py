@@ -30,7 +30,9 @@ def _parse_steps(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workers.cli", description=__doc__,
+    # Installed, the command is `enrich`; in a checkout, python -m workers.cli.
+    prog = "enrich" if Path(sys.argv[0]).name == "enrich" else "python -m workers.cli"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", help="article file, - for standard input, or a folder (with --out)")
     parser.add_argument("--steps", type=_parse_steps, default=None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 import threading
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -18,8 +19,12 @@ from .gazetteer import load as load_gazetteer
 from .normalise import loose, norm
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL_PATH = ROOT / "models" / "ner-crf.crfsuite"
-CARD_PATH = ROOT / "models" / "ner-crf.card.json"
+# A checkout has models/ at its top; an installed copy (pip install .) has it under
+# <prefix>/share/arabic-news-enrichment/ (pyproject.toml's data-files).
+MODELS = ROOT / "models" if (ROOT / "models").is_dir() else \
+    Path(sys.prefix) / "share" / "arabic-news-enrichment" / "models"
+MODEL_PATH = MODELS / "ner-crf.crfsuite"
+CARD_PATH = MODELS / "ner-crf.card.json"
 
 MAX_WINDOW = 120       # tokens per CRF call; longer runs are cut with overlap
 _OVERLAP = 20
