@@ -5,6 +5,7 @@ reproduce what real pages do (devset/realpatterns).
 
     .venv/bin/python -m bench.bench_boilerplate [--errors]
     .venv/bin/python -m bench.bench_boilerplate --real DIR --batch dev|test [--errors]   # bench/real_pages.py
+    .venv/bin/python -m bench.bench_boilerplate --real DIR --batch dev --folds           # per half of the outlets
 
 Every non-blank line of an article is one item; the gold (seeds/*.gold.json,
 devset/*.gold.json, devset/heldout/*.gold.json) says body or a boilerplate kind.
@@ -165,10 +166,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--real", metavar="DIR", help="score real pages kept outside the repo "
                     "(DIR/pages, DIR/labels; see bench/real_pages.py) instead of the corpora here")
     ap.add_argument("--batch", choices=("dev", "test"), help="with --real: only this batch")
+    ap.add_argument("--folds", action="store_true", help="with --real --batch dev: the figures on "
+                    "each half of the dev outlets (split by md5 of the domain), to see whether a rule "
+                    "holds on both halves or only on the outlets it was written for")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     if args.real:
         from bench.real_pages import run
+        if args.folds:
+            from bench.real_pages import folds
+            return folds(args.real, args.batch)
         return run(args.real, args.batch, args.errors)
     corpora = {k: load_corpus(v) for k, v in CORPORA.items()}
     print("Line-level body precision / recall / F1 (micro over non-blank lines); lost = body lines dropped")

@@ -76,7 +76,7 @@ def _pct(a: int, b: int) -> str:
 def fields_report(corpus, errors: list[str] | None) -> list[str]:
     """Title, source, date, tags, author against the gold: counts only."""
     from nlp.boilerplate import clean
-    t_with = t_exact = t_none_pages = t_invented = 0
+    t_with = t_exact = t_none_pages = t_invented = t_none_given = 0
     s_set = s_right = s_gold = s_missed = 0
     d_set = d_right = d_gold = d_missed = 0
     g_tags = g_exact = g_any = tags_invented = 0
@@ -88,6 +88,7 @@ def fields_report(corpus, errors: list[str] | None) -> list[str]:
             t_with += 1
             ok = _same(gt, ft)
             t_exact += ok
+            t_none_given += not ft
             if errors is not None and not ok:
                 errors.append(f"{pid}: title gold={gt!r} got={ft!r}")
         else:
@@ -136,7 +137,7 @@ def fields_report(corpus, errors: list[str] | None) -> list[str]:
             a_set += 1
             a_right += bool(ga) and _same(ga, fa)
     return [
-        f"  title exact on pages with a headline: {_pct(t_exact, t_with)}; "
+        f"  title exact on pages with a headline: {_pct(t_exact, t_with)} (none given on {t_none_given}); "
         f"invented on pages without one: {t_invented}/{t_none_pages}",
         f"  source right among set: {_pct(s_right, s_set)}; pages with a gold source: {s_gold}, missed {s_missed}",
         f"  date right among set: {_pct(d_right, d_set)}; pages with a gold date: {d_gold}, missed {d_missed}",
@@ -182,4 +183,52 @@ def run(folder: str, batch: str | None, show_errors: bool) -> int:
     print("\n".join(fields_report(corpus, errors)))
     if errors:
         print("\n".join("      " + e for e in errors))
+    return 0
+
+
+def _fold_of(domain: str) -> int:
+    import hashlib
+    return int(hashlib.md5(domain.encode("utf-8")).hexdigest()[-1], 16) % 2
+
+
+def folds(folder: str, batch: str | None) -> int:
+    """The dev pages in two halves by outlet (the last hex digit of md5(domain), even or odd:
+    independent of the dev/test split, which uses the first): body, title and source on each
+    half. A rule written for one outlet shows up as a gap between the halves; a change should
+    hold on both. Aggregates only, like the rest of this bench."""
+    from bench.bench_boilerplate import ours, score
+    from nlp.boilerplate import clean
+    if batch != "dev":
+        print("--folds is for the dev batch only (--batch dev)", file=sys.stderr)
+        return 2
+    corpus = load(Path(folder), batch)
+    halves: dict[int, list] = {0: [], 1: []}
+    for item in corpus:
+        pid, _, gold, page = item
+        halves[_fold_of(str(page.get("domain") or gold.get("domain") or pid))].append(item)
+    for h in (0, 1):
+        items = halves[h]
+        tp = fp = fn = perfect = 0
+        t_with = t_ok = t_inv = s_set = s_ok = s_miss = 0
+        for pid, text, gold, _ in items:
+            s = score([(pid, text, gold)], ours)
+            tp, fp, fn, perfect = tp + s["tp"], fp + s["fp"], fn + s["fn"], perfect + (not s["errors"])
+            found = clean(text).found
+            if gold.get("title"):
+                t_with += 1
+                t_ok += _same(gold["title"], found.get("title"))
+            else:
+                t_inv += bool(found.get("title"))
+            if found.get("source"):
+                s_set += 1
+                s_ok += bool(gold.get("source")) and _same(gold.get("source"), found["source"])
+            elif gold.get("source"):
+                s_miss += 1
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        outlets = len({str(pg.get("domain") or pid) for pid, _, _, pg in items})
+        print(f"half {h}: {len(items)} pages, {outlets} outlets: body F1 {f:.3f} R {r:.3f}, perfect "
+              f"{_pct(perfect, len(items))}; title {_pct(t_ok, t_with)}, invented {t_inv}; "
+              f"source right {_pct(s_ok, s_set)}, missed {s_miss}")
     return 0

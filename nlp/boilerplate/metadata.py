@@ -228,6 +228,9 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
     related: list[str] = []
     header_norm = ""
     sources: dict[str, str] = {}
+    # Which candidates rest on their position or shape alone (see _outlet_evidence).
+    needs_shape = {"source": False, "credit": True, "site": False, "copyright": False, "wire": True}
+    where: dict[str, int] = {}
     dates: list[tuple[int, str]] = []
     for i, (ln, lab) in enumerate(zip(lines, labels)):
         mk = marks[i]
@@ -239,6 +242,9 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
             continue
         if lab == "source" and mk is not None and "source" not in sources:
             sources["source"] = clean_source(mk.payload)
+            # a "المصدر:" line says what it is; a bare name or "(name)" needs the name to be one
+            needs_shape["source"] = not _SOURCE_LABEL_RE.match(ln.norm)
+            where["source"] = i
         elif lab == "site_name" and "site" not in sources and _named_outlet(ln, lines, labels):
             sources["site"] = source_from_site_line(ln.text)
         elif lab == "copyright" and "copyright" not in sources:
@@ -259,6 +265,9 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
                     dates.append((i, mk.payload))
             if mk.credit and "credit" not in sources:
                 sources["credit"] = mk.credit
+                where["credit"] = i
+                # "وكالات"/"متابعة"/"خاص" beside the name say the line is a credit line
+                needs_shape["credit"] = not _CREDIT_KIND_RE.search(ln.norm)
         elif lab == "breadcrumb" and mk is not None and not found["breadcrumb"]:
             segs = [s.strip() for s in mk.payload.split(" / ")]
             if len(segs) > 1 and _is_page_crumb(segs[-1], lines, title_idx):
@@ -283,8 +292,14 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
         w = wire_source(first_body) if first_body else None
         if w:
             sources["wire"] = w
+            # "لندن (رويترز) -": the bracketed wire credit says what it is
+            needs_shape["wire"] = not _WIRE_RE.match(first_body)
+            where["wire"] = next(i for i, lab in enumerate(labels) if lab == "body")
     for key in ("source", "credit", "site", "copyright", "wire"):
         sources[key] = _plausible_name(sources.get(key) or "")
+        if (sources.get(key) and needs_shape[key] and len(words(normalize(sources[key]))) > 1
+                and not _outlet_evidence(sources[key], lines, labels, where.get(key))):
+            sources[key] = ""
         if sources.get(key):
             found["source"] = sources[key]
             break
@@ -297,6 +312,32 @@ def extract(lines: list[Line], labels: list[str], marks: list, title_idx: int | 
     return found
 
 
+_CREDIT_KIND_RE = re.compile(r"(?:^|[\s/\-–—])(?:وكالات|متابعه|متابعات|خاص)(?=[\s:/\-–—]|$)")
+_SOURCE_LABEL_RE = re.compile(r"^\W*(?:المصدر|مصدر الخبر|المصادر|source)\b")
+_OUTLET_SHAPE_RE = re.compile(
+    r"(?:^|\s)(?:نيوز|برس|بريس|tv|fm|الاخباري|الاخباريه|انفو|تايمز|بوست|اونلاين|نت|news|press|وكاله|جريده|صحيفه"
+    r"|مجله|موقع|بوابه|قناه|اذاعه|شبكه|تلفزيون|راديو|اليوم|\d{1,3})(?=\s|$)|\S{2}(?:نيوز|برس|news)$")
+
+
+def _outlet_evidence(name: str, lines: list[Line], labels: list[str], at: int | None) -> bool:
+    """A name of two or more words (one word is no person's full name) read off a line by
+    its position or punctuation alone ("<place> - <name>:", a
+    short line closing the text, "<place>/ <name> -" opening the lead) is taken as the source
+    only when something more says it is an outlet: an agency's name, an outlet's shape
+    ("… نيوز", "جريدة …", "… اليوم", "… 24", a Latin brand), or the page naming it again on
+    another line that is not a byline. A reporter's name or a place in the same slot has none
+    of these."""
+    from .rules import _AGENCY_WORDS
+    nm = normalize(name)
+    if not nm:
+        return False
+    if nm in _AGENCY_WORDS or all(w in _AGENCY_WORDS for w in nm.split()) or _OUTLET_SHAPE_RE.search(nm):
+        return True
+    if re.search(r"[a-z]{2}", nm):
+        return True
+    return any(nm in o.norm for k, o in enumerate(lines) if k != at and labels[k] != "byline")
+
+
 def _named_outlet(line: Line, lines: list[Line], labels: list[str]) -> bool:
     """A site-name line is the outlet when it looks like one (a Latin brand, a domain, an
     outlet word) or the page says the name again (in a credit, the lead, the copyright);
@@ -307,10 +348,16 @@ def _named_outlet(line: Line, lines: list[Line], labels: list[str]) -> bool:
     name = normalize(source_from_site_line(line.text))
     if not name or line.n_words > 4:
         return False
-    first_body = next((o for o in lines if labels[o.index] == "body"), None)
-    if first_body is not None and first_body.norm.startswith(name):
-        return True           # "<site> - أعلنت ...": the lead opens with it
-    return any(name in other.norm for other in lines if labels[other.index] not in ("body", "site_name"))
+    lead = re.compile(re.escape(name) + r"\s*[-–—:/]")
+    if any(labels[o.index] == "body" and lead.match(o.norm) for o in lines):
+        return True           # "<site> - أعلنت ...": a paragraph opens with it as its credit
+    return any(name in other.norm for other in lines if labels[other.index] not in _NOT_OUTLET_EVIDENCE)
+
+
+# Lines that name sections and other stories: a name said again there is a menu entry,
+# not the outlet.
+_NOT_OUTLET_EVIDENCE = {"body", "site_name", "navigation", "section", "breadcrumb", "related_list", "most_read",
+                        "read_also", "tags", "title", "duplicate_title", "caption", "appended_article"}
 
 
 def _first_in_block(labels: list[str], marks: list, i: int) -> bool:
