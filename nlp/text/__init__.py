@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from . import sentences as _sentences
 from . import tokens as _tokens
-from .normalize import normalise
+from ..arabic import fold_for_segmentation
 from ..engines import EngineRegistry
 
 SENTENCE_ENGINE = {"name": "text.sentences", "version": "1"}
@@ -55,7 +55,7 @@ def analyse(text: str, engine=None) -> dict:
         if kind == "word":
             # Segments are surface slices (exact offsets); an index wants the forms the
             # segmenter saw: no tanween or tatweel, Arabic letters for Persian ones.
-            norm = [normalise(s) for s in token["segments"]]
+            norm = [fold_for_segmentation(s) for s in token["segments"]]
             if norm != token["segments"]:
                 token["norm_segments"] = norm
         tokens.append(token)
