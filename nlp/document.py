@@ -73,17 +73,33 @@ class Token(Span):
 
     def __init__(self, of: str, start: int, end: int, kind: str, segments: list[str],
                  norm_segments: list[str] | None = None):
-        Span.__init__(self, of, start, end)
+        # Span.__init__'s check, inline: a long article has tens of thousands of tokens.
+        if type(start) is not int or type(end) is not int or not 0 <= start <= end <= len(of):
+            raise SpanError(f"span {start!r}..{end!r} is not inside a text of {len(of)} characters")
+        self._of = of
+        self.start = start
+        self.end = end
         self.kind = kind
         self.segments = segments
         self.norm_segments = norm_segments
 
     def to_json(self) -> dict:
-        out = {"text": self._of[self.start:self.end], "start": self.start, "end": self.end,
-               "kind": self.kind, "segments": list(self.segments)}
-        if self.norm_segments is not None:
-            out["norm_segments"] = list(self.norm_segments)
-        return out
+        return tokens_json([self])[0]
+
+
+def tokens_json(tokens: list[Token]) -> list[dict]:
+    """The tokens as JSON records (one loop: this runs once per step hand-off). The
+    segment lists are shared with the tokens, not copied: treat both as read-only."""
+    out = []
+    append = out.append
+    for t in tokens:
+        start, end = t.start, t.end
+        j = {"text": t._of[start:end], "start": start, "end": end, "kind": t.kind,
+             "segments": t.segments}
+        if t.norm_segments is not None:
+            j["norm_segments"] = t.norm_segments
+        append(j)
+    return out
 
 
 class Entity(Span):
@@ -264,6 +280,8 @@ class Document:
         self.tokens: list[Token] | None = None
         self.entity_groups: list[EntityGroup] | None = None
         self.entities: list[Entity] | None = None
+        # (tokens layer, its JSON records): see tokens_json()
+        self._tokens_json: tuple[list[Token], list[dict]] | None = None
 
     # -- the text and spans on it ---------------------------------------------------------
 
@@ -287,6 +305,16 @@ class Document:
     def entity(self, start: int, end: int, type: str, entity: int) -> Entity:
         return Entity(self._text, start, end, type, entity)
 
+    def tokens_json(self) -> list[dict]:
+        """The tokens layer as JSON records, for readers of the text layer's JSON (the entity
+        engines). Read-only: the next ``to_json()`` hands the same records to its caller
+        rather than building them a second time (tokens are not changed once the text layer
+        has made them; a new tokens layer gets new records)."""
+        cached = self._tokens_json
+        if cached is None or cached[0] is not self.tokens or len(cached[1]) != len(self.tokens):
+            cached = self._tokens_json = (self.tokens, tokens_json(self.tokens))
+        return cached[1]
+
     @property
     def counts(self) -> dict:
         return {"characters": len(self._text),
@@ -297,7 +325,8 @@ class Document:
     # -- JSON at the edges ----------------------------------------------------------------
 
     def to_json(self) -> dict:
-        """The result document (a fresh dict: changing it does not change the document)."""
+        """The result document: fresh dicts and lists, except each token's segment lists,
+        which are shared (read-only on both sides)."""
         document: dict = {"text": self._text}
         for key in _FIELDS:
             value = getattr(self, key)
@@ -328,7 +357,9 @@ class Document:
         if self.sentences is not None:
             out["sentences"] = [s.to_json() for s in self.sentences]
         if self.tokens is not None:
-            out["tokens"] = [t.to_json() for t in self.tokens]
+            cached, self._tokens_json = self._tokens_json, None
+            fresh = cached is not None and cached[0] is self.tokens and len(cached[1]) == len(self.tokens)
+            out["tokens"] = cached[1] if fresh else tokens_json(self.tokens)
         if self.entity_groups is not None:
             out["entity_groups"] = [g.to_json() for g in self.entity_groups]
         if self.entities is not None:

@@ -64,7 +64,7 @@ def apply(doc, engine=None) -> None:
     eng = engine if hasattr(engine, "entities") else get_engine(engine)
     # Engines read the text layer as JSON (the form they are trained and tested on).
     view = {"document": {"text": text}, "sentences": [s.to_json() for s in doc.sentences or ()],
-            "tokens": [t.to_json() for t in doc.tokens]}
+            "tokens": doc.tokens_json()}
     entities = eng.entities(view) if text.strip() else []
     entities.sort(key=lambda e: (e["start"], -e["end"]))
     # Grouping reads a mention's citation form ("form"); the group carries it, the span not.
