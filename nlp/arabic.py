@@ -150,11 +150,17 @@ def _segmentation_table() -> dict[str, str]:
 
 
 SEGMENTATION_TABLE: dict[str, str] = _segmentation_table()
+_SEGMENTATION_TRANSLATE = str.maketrans(SEGMENTATION_TABLE)
 
 
 def fold_for_segmentation_indexed(word: str) -> tuple[str, list[int]]:
     """``fold_for_segmentation(word)`` and the surface index of each of its characters, so
     segment boundaries found on the folded form can be carried back to the surface."""
+    folded = word.translate(_SEGMENTATION_TRANSLATE)
+    if folded == word:
+        # Most words: the table deletes nothing and expands nothing (a deleted character
+        # never appears in an output, an expansion lengthens it), so each maps to itself.
+        return folded, list(range(len(word)))
     out: list[str] = []
     index: list[int] = []
     get = SEGMENTATION_TABLE.get
@@ -168,7 +174,7 @@ def fold_for_segmentation_indexed(word: str) -> tuple[str, list[int]]:
 def fold_for_segmentation(word: str) -> str:
     """The form of one word the segmenter sees: no tanween, harakat, tatweel, Quranic or
     invisible marks; Persian/Urdu letter forms and presentation forms as Arabic letters."""
-    return "".join(SEGMENTATION_TABLE.get(ch, ch) for ch in word)
+    return word.translate(_SEGMENTATION_TRANSLATE)
 
 
 # --- boilerplate layer: matching lines against phrases ---------------------------------------
