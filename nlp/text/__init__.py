@@ -39,8 +39,9 @@ def get_segmenter(name: str | None = None):
     return ENGINES.get(name)
 
 
-def _layers(text: str, seg) -> tuple[list[tuple[int, int]], list[tuple]]:
-    """Sentence (start, end) and token (start, end, kind, segments, norm_segments or None)."""
+def _layers(text: str, seg, make) -> tuple[list[tuple[int, int]], list]:
+    """Sentence (start, end) and ``make(start, end, kind, segments, norm_segments or None)``
+    for each token (made directly: a long text has tens of thousands)."""
     toks = _tokens.tokenize(text)
     words = [t[0] for t in toks if t[3] == "word"]
     segmented = iter(seg.segment_words(words)) if words else iter(())
@@ -54,7 +55,7 @@ def _layers(text: str, seg) -> tuple[list[tuple[int, int]], list[tuple]]:
             norm = [fold_for_segmentation(s) for s in segments]
             if norm == segments:
                 norm = None
-        tokens.append((start, end, kind, segments, norm))
+        tokens.append(make(start, end, kind, segments, norm))
     return _sentences.split(text), tokens
 
 
@@ -68,23 +69,23 @@ def analyse(text: str, engine=None) -> dict:
         text = bytes(text).decode("utf-8", errors="replace")
     elif not isinstance(text, str):
         text = "" if text is None else str(text)
-    sents, toks = _layers(text, _engine(engine))
-    tokens = []
-    for start, end, kind, segments, norm in toks:
+    def make(start, end, kind, segments, norm):
         token = {"text": text[start:end], "start": start, "end": end, "kind": kind,
                  "segments": segments}
         if norm is not None:
             token["norm_segments"] = norm
-        tokens.append(token)
+        return token
+
+    sents, tokens = _layers(text, _engine(engine), make)
     return {"sentences": [{"start": s, "end": e} for s, e in sents], "tokens": tokens}
 
 
 def annotate(doc, engine=None) -> None:
     """Set ``doc.sentences`` and ``doc.tokens`` (no engine recorded)."""
-    sents, toks = _layers(doc.text, _engine(engine))
-    sentence, token = doc.sentence, doc.token
+    sents, tokens = _layers(doc.text, _engine(engine), doc.token)
+    sentence = doc.sentence
     doc.sentences = [sentence(s, e) for s, e in sents]
-    doc.tokens = [token(*t) for t in toks]
+    doc.tokens = tokens
 
 
 def apply(doc, engine=None) -> None:
