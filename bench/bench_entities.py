@@ -200,15 +200,16 @@ def main(argv=None) -> int:
 
 
 def _layer_time(text: str) -> tuple[int, float, float]:
+    from nlp import Document
     from nlp.entities import apply
-    from nlp.text import analyse
+    from nlp.text import annotate
     started = time.perf_counter()
-    result = {"document": {"text": text}, "engines": {}}
-    result.update(analyse(text))
+    doc = Document(text)
+    annotate(doc)
     seg = time.perf_counter() - started
     started = time.perf_counter()
-    apply(result)
-    return len(result["tokens"]), seg, time.perf_counter() - started
+    apply(doc)
+    return len(doc.tokens), seg, time.perf_counter() - started
 
 
 def scaling() -> None:

@@ -1,18 +1,26 @@
 """The enrichment pipeline: layers of stand-off annotation over one text.
 
-A job's state is one JSON-serialisable dict (the *result*), built up step by step so
-that each step can run in its own Celery task and the same code runs in-process for the
-command line and the benchmarks:
+A job's state is a ``Document`` (``nlp.document``): one text and typed layers of spans
+(sentences, tokens, entities, boilerplate blocks) whose text is derived from their offsets.
+It is built up step by step, so that each step can run in its own Celery task, and the same
+code runs in-process for the command line and the benchmarks:
 
-    result = new_result(article)           # document.text = the text as given
+    doc = new_document(article)            # {"text": ...} or {"html": ...}
     for step in resolve_steps(asked):      # canonical order, dependencies added
-        run_step(step, result, engines)
-    finish(result)
+        run_step(step, doc, engines)
+    result = finish(doc)                   # the result JSON a client reads
 
-Every layer module exposes ``apply(result, engine=None) -> None``: it reads what it
-needs from ``result``, writes its own keys, and records its engine in
-``result["engines"][layer]``. Offsets are Unicode code points into
-``result["document"]["text"]``.
+``enrich(article, steps, engines)`` does all of that and returns the result JSON.
+
+Between tasks the job layer stores ``doc.to_json()`` and reads it back with
+``Document.from_json(d)`` (exact round trip). ``run_step`` and ``finish`` also accept that
+JSON dict and update it in place (``new_result(article)`` makes one), for callers that
+hold the result JSON rather than a Document.
+
+Every layer module exposes ``apply(doc, engine=None) -> None``: it reads what it needs
+from the Document, sets its own layers and fields, and records its engine in
+``doc.engines[layer]``. Offsets are Unicode code points into ``doc.text`` (the
+boilerplate layer's into the input text it read).
 
 This package imports neither Flask nor Celery.
 """
@@ -24,6 +32,8 @@ import importlib.util
 import time
 from typing import Iterable
 
+from .document import SCHEMA_VERSION, Document, Input, SpanError  # noqa: F401 - the API
+
 # Canonical order. A step's layer module lives at nlp.<module>.
 STEPS: tuple[str, ...] = ("boilerplate", "segmentation", "entities")
 _LAYER_MODULES = {
@@ -33,8 +43,6 @@ _LAYER_MODULES = {
 }
 # A step that needs another step's output pulls it in.
 _REQUIRES = {"entities": ("segmentation",)}
-
-SCHEMA_VERSION = "1.0"
 
 
 class PipelineError(Exception):
@@ -97,71 +105,79 @@ def resolve_steps(asked: Iterable[str] | None) -> list[str]:
     return [s for s in STEPS if s in wanted]
 
 
-def new_result(article: dict) -> dict:
-    """The initial result for an article: ``{"text": ...}`` or ``{"html": ...}``.
+def new_document(article: dict) -> Document:
+    """The Document for an article: ``{"text": ...}`` or ``{"html": ...}``.
 
     Optional ``title``, ``url``, ``source``, ``published_at`` given by the client are
-    kept in ``input`` and preferred over what the boilerplate layer finds.
+    kept in ``doc.input`` and preferred over what the boilerplate layer finds.
     """
     text = article.get("text")
     html = article.get("html")
     if (text is None) == (html is None):
         raise PipelineError("give exactly one of 'text' or 'html'")
     given = {k: article[k] for k in ("title", "url", "source", "published_at") if article.get(k)}
-    result: dict = {
-        "schema_version": SCHEMA_VERSION,
-        "input": {"format": "html" if html is not None else "text", **given},
-        "document": {"text": text if text is not None else ""},
-        "steps": [],
-        "engines": {},
-        "timings_ms": {},
-    }
-    if html is not None:
-        # Kept only until the boilerplate layer has turned it into text.
-        result["_html"] = html
-    return result
+    return Document(text if text is not None else "",
+                    input=Input("html" if html is not None else "text", **given), html=html)
 
 
-def run_step(step: str, result: dict, engines: dict | None = None) -> dict:
-    """Run one step on ``result`` in place (and return it)."""
+def new_result(article: dict) -> dict:
+    """``new_document(article)`` as result JSON (for callers that carry JSON)."""
+    return new_document(article).to_json()
+
+
+def run_step(step: str, doc: Document | dict, engines: dict | None = None) -> Document | dict:
+    """Run one step on ``doc`` in place (and return it). A result JSON dict is read, the
+    step run on its Document, and the dict updated in place."""
     if step not in STEPS:
         raise UnknownStep(step)
-    if step != "boilerplate" and "_html" in result:
+    if isinstance(doc, dict):
+        return _in_place(doc, run_step(step, Document.from_json(doc), engines))
+    if step != "boilerplate" and doc.html is not None:
         # HTML input without the cleaner: the later layers still need its text.
-        _html_to_text(result)
+        _html_to_text(doc)
     module = importlib.import_module(_LAYER_MODULES[step])
     started = time.perf_counter()
-    module.apply(result, engine=(engines or {}).get(step))
-    result["timings_ms"][step] = round((time.perf_counter() - started) * 1000, 3)
-    result["steps"].append(step)
+    module.apply(doc, engine=(engines or {}).get(step))
+    doc.timings_ms[step] = round((time.perf_counter() - started) * 1000, 3)
+    doc.steps.append(step)
+    return doc
+
+
+def _in_place(result: dict, doc: Document) -> dict:
+    result.clear()
+    result.update(doc.to_json())
     return result
 
 
-def _html_to_text(result: dict) -> None:
+def _html_to_text(doc: Document) -> None:
     """HTML must become text even when the cleaner was not asked for (trafilatura's main
     text, uncleaned)."""
     from nlp.boilerplate import html_to_text
-    result["document"]["text"] = html_to_text(result.pop("_html"))
+    html, doc.html = doc.html, None
+    doc.text = html_to_text(html)
 
 
-def finish(result: dict) -> dict:
-    """Final touches once all steps have run: counts, and no internal keys left."""
-    if "_html" in result:
-        _html_to_text(result)
-    doc = result["document"]
-    doc["counts"] = {
-        "characters": len(doc["text"]),
-        **({"sentences": len(result["sentences"])} if "sentences" in result else {}),
-        **({"tokens": len(result["tokens"])} if "tokens" in result else {}),
-        **({"entities": len(result["entities"])} if "entities" in result else {}),
-    }
-    return result
+def finish(doc: Document | dict) -> dict:
+    """Final touches once all steps have run (HTML still pending becomes text; counts) and
+    the result JSON. A result JSON dict is updated in place and returned."""
+    if isinstance(doc, dict):
+        loaded = Document.from_json(doc)
+        _finish(loaded)
+        return _in_place(doc, loaded)
+    _finish(doc)
+    return doc.to_json()
+
+
+def _finish(doc: Document) -> None:
+    if doc.html is not None:
+        _html_to_text(doc)
+    doc.finished = True
 
 
 def enrich(article: dict, steps: Iterable[str] | None = None,
            engines: dict | None = None) -> dict:
-    """Run the whole pipeline in-process and return the result document."""
-    result = new_result(article)
+    """Run the whole pipeline in-process and return the result JSON."""
+    doc = new_document(article)
     for step in resolve_steps(steps):
-        run_step(step, result, engines)
-    return finish(result)
+        run_step(step, doc, engines)
+    return finish(doc)

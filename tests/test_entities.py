@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from nlp import enrich
+from nlp import Document, enrich
 from nlp.entities import apply
 from nlp.entities import features as F
 from nlp.entities.gazetteer import DATA as GAZ_FILE, load as load_gazetteer
@@ -260,8 +260,9 @@ def test_no_entities_guessed_in_other_scripts():
 
 
 def test_apply_without_the_text_layer_having_run():
-    result = {"document": {"text": "زار بوتين موسكو"}, "engines": {}}
-    apply(result)
+    doc = Document("زار بوتين موسكو")
+    apply(doc)
+    result = doc.to_json()
     check_invariants(result)
     assert "tokens" in result
 

@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from nlp import PipelineError, enrich
+from nlp import Document, PipelineError, enrich
 from nlp.entities import apply
 from nlp.entities.farasa_engine import FarasaNerEngine, align, parse_line
 from nlp.farasa_process import LineProcess
@@ -64,8 +64,9 @@ def test_parse_and_align():
 
 def test_standin_engine_through_the_layer(engine):
     text = "وصل بوتين إلى وبيونغ يانغ، ثم عاد إلى موسكو. واتهم البنتاغون روسيا."
-    result = enrich({"text": text}, ["segmentation"])
-    apply(result, engine=engine)
+    doc = Document.from_json(enrich({"text": text}, ["segmentation"]))
+    apply(doc, engine=engine)
+    result = doc.to_json()
     got = [(e["text"], e["type"]) for e in result["entities"]]
     assert got == [("بوتين", "PER"), ("بيونغ يانغ", "LOC"), ("موسكو", "LOC"),
                    ("البنتاغون", "ORG"), ("روسيا", "LOC")]
@@ -80,8 +81,9 @@ def test_standin_restart_after_crash(engine, tmp_path):
     first_pid = (engine.process.start(), engine.process.pid)[1]
     assert engine.process.call("DIE_ONCE") == "DIE_ONCE/O"  # died once, restarted, answered
     assert engine.process.restarts == 1 and engine.process.pid != first_pid
-    result = enrich({"text": "زار بوتين موسكو"}, ["segmentation"])
-    apply(result, engine=engine)
+    doc = Document.from_json(enrich({"text": "زار بوتين موسكو"}, ["segmentation"]))
+    apply(doc, engine=engine)
+    result = doc.to_json()
     assert [e["text"] for e in result["entities"]] == ["بوتين", "موسكو"]
 
 
@@ -89,9 +91,9 @@ def test_no_jar_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("FARASA_NER_JAR", str(tmp_path / "missing.jar"))
     from nlp.entities import _ENGINES
     _ENGINES.pop("farasa", None)
-    result = enrich({"text": "زار بوتين موسكو"}, ["segmentation"])
+    doc = Document.from_json(enrich({"text": "زار بوتين موسكو"}, ["segmentation"]))
     with pytest.raises(PipelineError) as err:
-        apply(result, engine="farasa")
+        apply(doc, engine="farasa")
     assert "FARASA_NER_JAR" in str(err.value)
 
 
@@ -103,8 +105,9 @@ def test_auto_without_the_jar_falls_back_to_builtin_and_says_so(monkeypatch, tmp
     entities._ENGINES.pop("auto", None)
     entities._ENGINES.pop("farasa", None)
     try:
-        result = {"document": {"text": "قال الرئيس الروسي فلاديمير بوتين في موسكو"}, "engines": {}}
-        entities.apply(result, engine="auto")
+        doc = Document("قال الرئيس الروسي فلاديمير بوتين في موسكو")
+        entities.apply(doc, engine="auto")
+        result = doc.to_json()
         info = result["engines"]["entities"]
         assert info["name"] == "builtin" and "unavailable" in info["fallback"]
         assert str(tmp_path) not in info["fallback"]  # no host paths in a client's result

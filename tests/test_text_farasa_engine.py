@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp import PipelineError
+from nlp import Document, PipelineError
 from nlp.farasa_process import EngineFailed, EngineUnavailable, LineProcess, find_jar
 from nlp.text import apply, get_segmenter
 from nlp.text import _ENGINES
@@ -82,7 +82,7 @@ def test_missing_jar_is_refused_clearly_and_nothing_is_downloaded(monkeypatch, t
     # the pipeline step raises it as a PipelineError (a clear message, no traceback)
     _ENGINES.pop("farasa", None)
     with pytest.raises(PipelineError):
-        apply({"document": {"text": "نص"}, "engines": {}}, engine="farasa")
+        apply(Document("نص"), engine="farasa")
 
 
 @needs_java
@@ -111,8 +111,9 @@ def test_pipeline_step_with_farasa_engine(monkeypatch, stand_in_jar):
     monkeypatch.setenv("FARASA_SEGMENTER_JAR", str(stand_in_jar))
     _ENGINES.pop("farasa", None)
     try:
-        result = {"document": {"text": "والكتاب جديد."}, "engines": {}}
-        apply(result, engine="farasa")
+        doc = Document("والكتاب جديد.")
+        apply(doc, engine="farasa")
+        result = doc.to_json()
         assert result["engines"]["segmentation"]["name"] == "farasa"
         assert result["tokens"][0]["segments"] == ["و", "ال", "كتاب"]
         assert get_segmenter("farasa") is get_segmenter("farasa")
@@ -176,8 +177,9 @@ def test_auto_uses_the_jar_when_it_is_there(monkeypatch, stand_in_jar):
     _ENGINES.pop("auto", None)
     _ENGINES.pop("farasa", None)
     try:
-        result = {"document": {"text": "والكتاب"}, "engines": {}}
-        apply(result, engine="auto")
+        doc = Document("والكتاب")
+        apply(doc, engine="auto")
+        result = doc.to_json()
         assert result["engines"]["segmentation"]["name"] == "farasa"
         assert "fallback" not in result["engines"]["segmentation"]
         assert get_segmenter("auto") is get_segmenter("farasa")  # one JVM per process
@@ -195,8 +197,9 @@ def test_auto_without_the_jar_falls_back_to_builtin_and_says_so(monkeypatch, tmp
     _ENGINES.pop("auto", None)
     _ENGINES.pop("farasa", None)
     try:
-        result = {"document": {"text": "والكتاب"}, "engines": {}}
-        apply(result, engine="auto")
+        doc = Document("والكتاب")
+        apply(doc, engine="auto")
+        result = doc.to_json()
         seg = result["engines"]["segmentation"]
         assert seg["name"] == "builtin" and "unavailable" in seg["fallback"]
         assert str(tmp_path) not in seg["fallback"]  # no host paths in a client's result

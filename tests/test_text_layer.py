@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from nlp import PipelineError, enrich, new_result
+from nlp import PipelineError, enrich, new_document
 from nlp.text import analyse, apply, get_segmenter
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_apply(text, engine=None):
-    result = new_result({"text": text})
-    apply(result, engine=engine)
-    return result
+    doc = new_document({"text": text})
+    apply(doc, engine=engine)
+    return doc.to_json()
 
 
 def test_apply_writes_layers_and_engines():
@@ -67,9 +67,10 @@ def test_nul_controls_and_lone_surrogates():
 
 
 def test_non_string_input_is_an_empty_text():
-    result = new_result({"text": "x"})
-    result["document"]["text"] = None
-    apply(result)
+    doc = new_document({"text": "x"})
+    doc.text = None
+    apply(doc)
+    result = doc.to_json()
     assert result["tokens"] == [] and result["sentences"] == []
 
 

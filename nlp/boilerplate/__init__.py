@@ -3,7 +3,7 @@
 ``clean(text)`` is the plain-text cleaner (pure, no I/O): it labels every non-blank line
 body or a boilerplate kind (rules in ``rules.py``), joins the body lines, and reads the
 boilerplate for title, source, tags, author, date, related headlines and breadcrumb
-(``metadata.py``). ``apply(result)`` is the pipeline step: HTML input goes through
+(``metadata.py``). ``apply(doc)`` is the pipeline step: HTML input goes through
 trafilatura first (``html.py``), then the same cleaner.
 
 Modules: lines.py (line splitting, normalisation, shape features), rules.py (the rules),
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..document import Boilerplate
 from . import html as _html
 from . import language as _language
 from . import metadata as _metadata
@@ -80,56 +81,47 @@ def clean(text: str, known_titles: list[str] | None = None) -> Cleaned:
                     for b in blocks], kept, found, lang, flags)
 
 
-def apply(result: dict, engine: str | None = None) -> None:
-    """Pipeline step: clean ``result["document"]["text"]`` (or ``result["_html"]``) in place."""
+def apply(doc, engine: str | None = None) -> None:
+    """Pipeline step: clean ``doc.text`` (or the input HTML, ``doc.html``) in place."""
     if engine not in (None, "builtin", "rules"):
         from nlp import PipelineError
         raise PipelineError(f"unknown boilerplate engine {engine!r}; this layer has 'builtin' only",
                             code="unknown-engine")
-    given = result.get("input") or {}
-    doc = result.setdefault("document", {})
-    html = result.pop("_html", None)
+    given = doc.input
+    html, doc.html = doc.html, None
     html_meta: dict = {}
     engine_info = dict(ENGINE)
     if html is not None:
         text, html_meta = _html.extract(html if isinstance(html, str) else str(html))
         engine_info["html"] = _trafilatura_version()
     else:
-        text = doc.get("text") or ""
-        if not isinstance(text, str):
-            text = str(text)
+        text = doc.text
 
-    known = [t for t in (given.get("title"), html_meta.get("title")) if isinstance(t, str) and t.strip()]
+    known = [t for t in (given.title, html_meta.get("title")) if isinstance(t, str) and t.strip()]
     c = clean(text, known)
 
-    doc["text"] = c.text
+    doc.text = c.text
     # Precedence, per field: what the client sent, then the page's HTML metadata, then what
     # the boilerplate lines say. What the text said is kept in boilerplate.found either way.
     html_fields = {"title": html_meta.get("title"), "source": html_meta.get("sitename"),
                    "author": html_meta.get("author"), "published_at": html_meta.get("date")}
     for key in _FIELDS:
-        value = given.get(key) if key != "author" else None
+        value = getattr(given, key) if key != "author" else None
         value = value or html_fields.get(key) or c.found.get(key)
-        if value:
-            doc[key] = value
-        else:
-            doc.pop(key, None)
+        setattr(doc, key, value or None)
     # Lists: what the text says first; the page markup fills in (related: both, deduplicated).
-    doc["tags"] = list(c.found.get("tags") or _union(
+    doc.tags = list(c.found.get("tags") or _union(
         [display_fold(t) for t in html_meta.get("tags") or []], []))
-    doc["breadcrumb"] = list(c.found.get("breadcrumb") or html_meta.get("breadcrumb") or [])
-    doc["related"] = _union(c.found.get("related") or [], html_meta.get("related") or [])
-    doc["language"] = c.language
-    doc["flags"] = sorted(set(doc.get("flags") or []) | set(c.flags))
+    doc.breadcrumb = list(c.found.get("breadcrumb") or html_meta.get("breadcrumb") or [])
+    doc.related = _union(c.found.get("related") or [], html_meta.get("related") or [])
+    doc.language = c.language
+    doc.flags = sorted(set(doc.flags or []) | set(c.flags))
 
-    bp = {"blocks": c.blocks, "kept": c.kept, "found": {k: v for k, v in c.found.items() if v}}
-    if html is not None:
-        # block offsets refer to this text (what trafilatura extracted), not to the HTML
-        bp["input_text"] = text
-        if html_meta:
-            bp["html_metadata"] = html_meta
-    result["boilerplate"] = bp
-    result.setdefault("engines", {})["boilerplate"] = engine_info
+    # Block offsets refer to the text the cleaner read (for HTML, what trafilatura extracted).
+    doc.boilerplate = Boilerplate.of(text, from_html=html is not None, blocks=c.blocks, kept=c.kept,
+                                     found={k: v for k, v in c.found.items() if v},
+                                     html_metadata=html_meta)
+    doc.engines["boilerplate"] = engine_info
 
 
 def _union(first: list[str], second: list[str]) -> list[str]:

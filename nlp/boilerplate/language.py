@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-_ARABIC_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc]")
+from nlp.arabic import SCRIPT
+
+_ARABIC_RE = re.compile(f"[{SCRIPT}]")
 _PERSIAN_ONLY_RE = re.compile("[پچژگ]")
 _ARABIC_ONLY_RE = re.compile("[ةىإأؤ]")
 _LATIN_RE = re.compile("[A-Za-z\u00c0-\u024f]")

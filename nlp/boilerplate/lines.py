@@ -5,29 +5,19 @@ whitespace (Python's ``str.isspace`` covers NBSP, which scraped pages are full o
 ``start``/``end`` are code-point offsets of the line's stripped content in the input, so
 ``text[start:end] == line.text`` always holds.
 
-``norm`` is the matching form: no diacritics, tatweel, bidi or zero-width marks; alef,
-ya, ta-marbuta, Persian kaf/ya folded; Eastern Arabic digits as ASCII; Latin lower-case.
-The rules match phrases against ``norm`` so that "اقرأ أيضاً" and "اقرا ايضا" are the same.
+``norm`` is the matching form (``normalize`` = ``nlp.arabic.fold_for_matching``): no
+diacritics, tatweel, bidi or zero-width marks; alef, ya, ta-marbuta, Persian kaf/ya folded;
+Eastern Arabic digits as ASCII; Latin lower-case. The rules match phrases against ``norm``
+so that "اقرأ أيضاً" and "اقرا ايضا" are the same.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-# Marks that change nothing visible for matching: harakat, tatweel, bidi controls, zero-width.
-_STRIP_RE = re.compile("[\u064b-\u065f\u0670\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
-_FOLD = str.maketrans({
-    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ک": "ك", "ی": "ي", "ي": "ي",
-    "ۀ": "ه", "ؤ": "و", "ئ": "ي",
-    **{chr(0x0660 + i): str(i) for i in range(10)},   # Arabic-Indic digits
-    **{chr(0x06F0 + i): str(i) for i in range(10)},   # Extended (Persian) digits
-    "٫": ".", "٬": ",", "“": '"', "”": '"', "«": '"', "»": '"', "،": "،",
-})
-# Kept for display but folded to Arabic letters (tags written on Persian keyboards).
-_DISPLAY_FOLD = str.maketrans({"ک": "ك", "ی": "ي"})
+from nlp.arabic import LINE_LETTERS, fold_for_display as display_fold, fold_for_matching as normalize
 
-_ARABIC_LETTER_RE = re.compile("[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]")
+_ARABIC_LETTER_RE = re.compile(f"[{LINE_LETTERS}]")
 _LATIN_LETTER_RE = re.compile("[A-Za-z\u00c0-\u024f]")
 _WORD_RE = re.compile(r"[\w\u0600-\u06ff]+(?:[._][\w\u0600-\u06ff]+)*")
 # Bullets and list numbers that open a list item: "•", "-", "*", "1.", "2-", "٣)", ...
@@ -35,21 +25,6 @@ _BULLET_RE = re.compile(r"^\s*(?:[•·●▪■◦►▶◀»›\-–—*+]|\(?
 # A line that ends like a sentence (possibly inside a closing quote or bracket).
 _SENTENCE_END_RE = re.compile(r"[.!؟?…:;؛]\s*[\"'”»)\]]*\s*$|[\"”»]\s*[.!؟?]?\s*$")
 _PERIOD_END_RE = re.compile(r"(?<!\.)\.\s*[\"'”»)\]]*\s*$|[!…]\s*[\"'”»)\]]*\s*$")
-
-
-def display_fold(s: str) -> str:
-    """Fold Persian kaf/ya into Arabic letters for values shown to a client (tags)."""
-    return s.translate(_DISPLAY_FOLD)
-
-
-_PRESENTATION_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufefc]+")
-
-
-def normalize(s: str) -> str:
-    # presentation forms ("ﻷ" in "اﻷخبار") as the letters they draw
-    s = _PRESENTATION_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), s)
-    s = _STRIP_RE.sub("", s).translate(_FOLD).lower()
-    return re.sub(r"\s+", " ", s).strip()
 
 
 def words(norm: str) -> list[str]:

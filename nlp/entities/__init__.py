@@ -1,21 +1,24 @@
 """Entity layer: people, places and organisations, with their mentions grouped.
 
-    apply(result, engine=None)
+    apply(doc, engine=None)
 
-reads ``result["document"]["text"]`` and the text layer's ``result["tokens"]`` /
-``result["sentences"]`` (computed here if the segmentation step did not run), and writes
+reads ``doc.text`` and the text layer's ``doc.tokens`` / ``doc.sentences`` (computed here
+if the segmentation step did not run), and sets
 
-    result["entities"]       [{"text", "start", "end", "type", "entity"}]   (code points)
-    result["entity_groups"]  [{"id", "type", "canonical", "variants", "mentions", "first_start"}]
-    result["engines"]["entities"] = {"name", "version"}
+    doc.entities        Entity spans: start, end, type, entity (group index)
+    doc.entity_groups   EntityGroup: id, type, canonical, variants, mentions, first_start
+    doc.engines["entities"] = {"name", "version"}
 
 Engines: ``builtin`` (default) — the CRF trained by tools/train_ner.py on ANERcorp and
 committed in models/; ``farasa`` — Farasa's NER jar (FARASA_NER_JAR), see farasa_engine.py.
-``engine`` may also be an object with ``name``, ``version`` and ``entities(result)``.
+``engine`` may also be an object with ``name``, ``version`` and ``entities(result)``, where
+``result`` is the text layer as JSON (``document.text``, ``sentences``, ``tokens``) and the
+answer a list of ``{text, start, end, type}`` (optionally ``form``, a citation form).
 Types: PER, LOC, ORG and MISC. A span never includes a proclitic (وبيونغ يانغ -> بيونغ يانغ).
 """
 from __future__ import annotations
 
+from ..document import EntityGroup
 from ..engines import EngineRegistry
 from .grouping import group
 
@@ -52,21 +55,21 @@ def get_engine(name: str | None = None):
     return ENGINES.get(name)
 
 
-def apply(result: dict, engine=None) -> None:
-    """Pipeline step: tag entities in result["document"]["text"] and group them."""
-    doc = result.setdefault("document", {})
-    text = doc.get("text")
-    if not isinstance(text, str):
-        text = "" if text is None else str(text)
-        doc["text"] = text
-    if "tokens" not in result:
-        from nlp.text import analyse
-        result.update(analyse(text))
+def apply(doc, engine=None) -> None:
+    """Pipeline step: tag entities in ``doc.text`` and group them."""
+    if doc.tokens is None:
+        from nlp.text import annotate
+        annotate(doc)
+    text = doc.text
     eng = engine if hasattr(engine, "entities") else get_engine(engine)
-    entities = eng.entities(result) if text.strip() else []
+    # Engines read the text layer as JSON (the form they are trained and tested on).
+    view = {"document": {"text": text}, "sentences": [s.to_json() for s in doc.sentences or ()],
+            "tokens": doc.tokens_json()}
+    entities = eng.entities(view) if text.strip() else []
     entities.sort(key=lambda e: (e["start"], -e["end"]))
-    result["entity_groups"] = group(entities)
-    for mention in entities:
-        mention.pop("form", None)  # grouping's citation form; the group carries it
-    result["entities"] = entities
-    result.setdefault("engines", {})["entities"] = ENGINES.describe(eng, engine)
+    # Grouping reads a mention's citation form ("form"); the group carries it, the span not.
+    groups = group(entities)
+    doc.entity_groups = [EntityGroup(**g) for g in groups]
+    entity = doc.entity
+    doc.entities = [entity(m["start"], m["end"], m["type"], m["entity"]) for m in entities]
+    doc.engines["entities"] = ENGINES.describe(eng, engine)

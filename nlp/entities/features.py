@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from nlp.arabic import BLOCK, PROCLITIC_SEGMENTS
+
 from .gazetteer import Gazetteer, load as load_gazetteer
 from .normalise import loose, norm
 
@@ -31,8 +33,6 @@ FEATURE_DESCRIPTION = (
     "-2..+2: base, shape, gazetteer, trigger, person cue, nisba (and for +-1 stem, "
     "proclitics, suffix, loose word); base bigrams with each neighbour")
 
-# Segments that are proclitics (the text layer's scheme). ال is kept apart: it belongs to the name.
-PROCLITIC_SEGMENTS = {"و", "ف", "ب", "ل", "ك", "س", "لل"}
 SUFFIX_SEGMENTS = {"ه", "ها", "هم", "هما", "هن", "ك", "كم", "كما", "نا", "ني", "ي",
                    "ة", "ات", "ان", "ين", "ون", "تين", "تان", "وا", "يه", "ية"}
 
@@ -62,7 +62,7 @@ for _t, _ws in _TRIGGERS.items():
     for _w in _ws:
         TRIGGERS.setdefault(norm(_w), _t)
 
-_ARABIC = re.compile(r"[\u0600-\u06FF]")
+_ARABIC = re.compile(f"[{BLOCK}]")
 _LATIN = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"[0-9\u0660-\u0669]")
 _PUNCT_ONLY = re.compile(r"^[^\w]+$")

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from nlp.arabic import NAME_PROCLITICS
+
 from .normalise import loose, norm
 
 # A one-word name matches by its loose form only when long enough: short loose forms collide
@@ -20,8 +22,6 @@ MIN_LOOSE_SINGLE = 6
 DATA = Path(__file__).with_name("gazetteer.tsv")
 TYPES = ("PER", "LOC", "ORG")
 
-# Proclitic letters a name's first word may carry in running text.
-_PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Gazetteer:
         """(proclitic length, loose form) readings of a name's first word."""
         lw = loose(word)
         forms = [(0, lw)]
-        for p in _PROCLITICS:
+        for p in NAME_PROCLITICS:
             if lw.startswith(p) and len(lw) - len(p) >= 2:
                 forms.append((len(p), lw[len(p):]))
         for p in ("", "و", "ف"):                        # (و/ف)لل = ل + ال

@@ -14,6 +14,8 @@ import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from nlp.arabic import NAME_LETTERS, PROCLITIC_LETTERS
+
 from . import features as F
 from .gazetteer import load as load_gazetteer
 from .normalise import loose, norm
@@ -29,8 +31,7 @@ CARD_PATH = MODELS / "ner-crf.card.json"
 MAX_WINDOW = 120       # tokens per CRF call; longer runs are cut with overlap
 _OVERLAP = 20
 _NAME_KINDS = {"word", "latin", "number"}
-_PROCLITIC_LETTERS = set("وفبلكس")
-_ARABIC = re.compile("[\u0621-\u064A\u0671-\u06D3\uFB50-\uFDFF\uFE70-\uFEFC]")
+_ARABIC = re.compile(f"[{NAME_LETTERS}]")
 
 
 def decode_tags(tags: list[str]) -> list[str]:
@@ -190,7 +191,7 @@ def segment_cut(token: dict) -> int:
     segs = token.get("segments") or [token["text"]]
     cut = 0
     for s in segs[:-1]:
-        if s and norm(s) in F.PROCLITIC_SEGMENTS and set(norm(s)) <= _PROCLITIC_LETTERS:
+        if s and norm(s) in F.PROCLITIC_SEGMENTS and set(norm(s)) <= PROCLITIC_LETTERS:
             cut += len(s)
         else:
             break

@@ -5,14 +5,15 @@ Public interface (used by the entity layer):
     analyse(text, engine=None) -> {"sentences": [...], "tokens": [...]}
                                    (a word token whose surface differs from what the
                                    segmenter saw also has "norm_segments")
-    apply(result, engine=None)  -> writes result["sentences"], result["tokens"] and
-                                   result["engines"]["sentences" | "segmentation"]
+    annotate(doc, engine=None)  -> sets doc.sentences and doc.tokens (typed spans)
+    apply(doc, engine=None)     -> the pipeline step: annotate, and record the engines in
+                                   doc.engines["sentences" | "segmentation"]
 """
 from __future__ import annotations
 
 from . import sentences as _sentences
 from . import tokens as _tokens
-from .normalize import normalise
+from ..arabic import fold_for_segmentation
 from ..engines import EngineRegistry
 
 SENTENCE_ENGINE = {"name": "text.sentences", "version": "1"}
@@ -38,38 +39,58 @@ def get_segmenter(name: str | None = None):
     return ENGINES.get(name)
 
 
-def analyse(text: str, engine=None) -> dict:
-    """Sentences and tokens (with segments) of ``text``; offsets are code points."""
-    if isinstance(text, (bytes, bytearray)):
-        text = bytes(text).decode("utf-8", errors="replace")
-    elif not isinstance(text, str):
-        text = "" if text is None else str(text)
-    seg = engine if hasattr(engine, "segment_words") else get_segmenter(engine)
+def _layers(text: str, seg, make) -> tuple[list[tuple[int, int]], list]:
+    """Sentence (start, end) and ``make(start, end, kind, segments, norm_segments or None)``
+    for each token (made directly: a long text has tens of thousands)."""
     toks = _tokens.tokenize(text)
     words = [t[0] for t in toks if t[3] == "word"]
     segmented = iter(seg.segment_words(words)) if words else iter(())
     tokens = []
     for surface, start, end, kind in toks:
-        token = {"text": surface, "start": start, "end": end, "kind": kind,
-                 "segments": next(segmented) if kind == "word" else [surface]}
+        segments = next(segmented) if kind == "word" else [surface]
+        norm = None
         if kind == "word":
             # Segments are surface slices (exact offsets); an index wants the forms the
             # segmenter saw: no tanween or tatweel, Arabic letters for Persian ones.
-            norm = [normalise(s) for s in token["segments"]]
-            if norm != token["segments"]:
-                token["norm_segments"] = norm
-        tokens.append(token)
-    sents = [{"start": s, "end": e} for s, e in _sentences.split(text)]
-    return {"sentences": sents, "tokens": tokens}
+            norm = [fold_for_segmentation(s) for s in segments]
+            if norm == segments:
+                norm = None
+        tokens.append(make(start, end, kind, segments, norm))
+    return _sentences.split(text), tokens
 
 
-def apply(result: dict, engine=None) -> None:
-    """Pipeline step: segment result["document"]["text"]."""
-    text = result.get("document", {}).get("text") or ""
-    seg = engine if hasattr(engine, "segment_words") else get_segmenter(engine)
-    layers = analyse(text, seg)
-    result["sentences"] = layers["sentences"]
-    result["tokens"] = layers["tokens"]
-    engines = result.setdefault("engines", {})
-    engines["sentences"] = dict(SENTENCE_ENGINE)
-    engines["segmentation"] = ENGINES.describe(seg, engine)
+def _engine(engine):
+    return engine if hasattr(engine, "segment_words") else get_segmenter(engine)
+
+
+def analyse(text: str, engine=None) -> dict:
+    """Sentences and tokens (with segments) of ``text`` as JSON; offsets are code points."""
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", errors="replace")
+    elif not isinstance(text, str):
+        text = "" if text is None else str(text)
+    def make(start, end, kind, segments, norm):
+        token = {"text": text[start:end], "start": start, "end": end, "kind": kind,
+                 "segments": segments}
+        if norm is not None:
+            token["norm_segments"] = norm
+        return token
+
+    sents, tokens = _layers(text, _engine(engine), make)
+    return {"sentences": [{"start": s, "end": e} for s, e in sents], "tokens": tokens}
+
+
+def annotate(doc, engine=None) -> None:
+    """Set ``doc.sentences`` and ``doc.tokens`` (no engine recorded)."""
+    sents, tokens = _layers(doc.text, _engine(engine), doc.token)
+    sentence = doc.sentence
+    doc.sentences = [sentence(s, e) for s, e in sents]
+    doc.tokens = tokens
+
+
+def apply(doc, engine=None) -> None:
+    """Pipeline step: sentences and tokens of ``doc.text``."""
+    seg = _engine(engine)
+    annotate(doc, seg)
+    doc.engines["sentences"] = dict(SENTENCE_ENGINE)
+    doc.engines["segmentation"] = ENGINES.describe(seg, engine)

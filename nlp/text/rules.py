@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from nlp.arabic import SEGMENTER_PROCLITICS
+
 VERSION = "3"
 
 W, F, S, L = "\u0648", "\u0641", "\u0633", "\u0644"
@@ -33,12 +35,6 @@ _R2 = re.compile("^(?P<conj>[\u0648\u0641]?)(?P<part>[\u0633\u0644])(?P<rest>[\u
 _R3_SUFFIXES = ("\u064A\u0646", "\u064A", "\u0646\u0627", "\u0647\u0627", "\u0647", "\u0647\u0645",
                 "\u0647\u0645\u0627", "\u0647\u0646", "\u0643\u0645", "\u0643", "\u0643\u0645\u0627",
                 "\u0627\u0646")
-# Proclitic sequences the port knows (its hPrefixes, in Farasa's order), longest first.
-_PROCLITICS = ("\u0648\u0644\u0627\u0644", "\u0641\u0644\u0627\u0644", "\u0648\u0628\u0627\u0644",
-               "\u0641\u0628\u0627\u0644", "\u0648\u0643\u0627\u0644", "\u0644\u0627\u0644",
-               "\u0648\u0627\u0644", "\u0641\u0627\u0644", "\u0628\u0627\u0644", "\u0643\u0627\u0644",
-               "\u0627\u0644", "\u0648\u0628", "\u0648\u0644", "\u0648\u0643", "\u0641\u0628",
-               "\u0641\u0644", "\u0641\u0643", "\u0648", "\u0641", "\u0628", "\u0644", "\u0643", "")
 
 
 # wordCount holds log relative frequencies; this is the value of a word seen once.
@@ -105,7 +101,7 @@ def _apply_rules(key: str, base: tuple[str, ...], port) -> tuple[str, ...]:
             body = key[: -len(suf) - 1]
             # The longest proclitic sequence that leaves a known ة-noun wins (the port's
             # lexicons also list clitic-attached forms such as ومئة).
-            for pre in _PROCLITICS:
+            for pre in SEGMENTER_PROCLITICS:
                 stem = body[len(pre):]
                 if body.startswith(pre) and len(stem) >= 2 and _known_form(stem + TA_M, port):
                     return tuple(_split_proclitics(pre)) + (stem, TA, suf)

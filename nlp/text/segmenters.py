@@ -16,7 +16,7 @@ import importlib.metadata
 import logging
 from pathlib import Path
 
-from .normalize import normalise_word
+from ..arabic import fold_for_segmentation_indexed
 
 from nlp import is_interrupt
 
@@ -111,7 +111,7 @@ class BuiltinSegmenter:
         seg = self._segment_norm
         word_count = self._fastport.wordCount
         for word in words:
-            norm, index = normalise_word(word)
+            norm, index = fold_for_segmentation_indexed(word)
             if not norm:
                 out.append([word])
                 continue
@@ -182,7 +182,7 @@ class FarasaJarSegmenter:
                 self._remember(norm, tuple(x for x in out.split("+") if x))
 
     def segment_words(self, words: list[str]) -> list[list[str]]:
-        normed = [normalise_word(w) for w in words]
+        normed = [fold_for_segmentation_indexed(w) for w in words]
         todo = list(dict.fromkeys(n for n, _ in normed if n and n not in self._cache))
         if todo:
             self._ask(todo)
