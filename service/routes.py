@@ -21,7 +21,7 @@ from service.schemas import article_schema, batch_response_schema, batch_schema,
 from jobs.lifecycle import PENDING
 from jobs.store import JobStore, new_job_id
 from nlp import STEPS, PipelineError, StepUnavailable, UnknownStep, available_steps, \
-    new_result, resolve_steps
+    new_document, resolve_steps
 
 bp = Blueprint("jobs", __name__)
 
@@ -166,7 +166,7 @@ def plan_article(article: dict, prefix: str = "") -> tuple[list[str], dict]:
                          step="boilerplate",
                          errors=[{"field": f"{prefix}html", "message": "needs the boilerplate step"}])
     try:
-        new_result(article)  # what the worker will do first: refused now, not later
+        new_document(article)  # what the worker will do first: refused now, not later
     except PipelineError as exc:
         raise ApiProblem(422, exc.code, str(exc)) from None
     return steps, {k: article[k] for k in INPUT_FIELDS if k in article}

@@ -38,7 +38,7 @@ from jobs import lifecycle
 from jobs.logs import reset_job, set_job
 from jobs.store import JobStore, Stats, now_iso
 from workers.celery_app import ASSEMBLE_TASK, RUN_TASK, app, settings, step_task_name
-from nlp import STEPS, PipelineError, enrich, finish, new_result, register_interrupt, run_step
+from nlp import STEPS, Document, PipelineError, enrich, finish, new_document, register_interrupt, run_step
 
 log = logging.getLogger("workers.tasks")
 
@@ -239,12 +239,11 @@ def run_job(task, job_id: str, steps: list[str], final: bool) -> None:
         started_at=now_iso(), returning=("input", "partial")))
     if not begun.written:
         raise Ignore()  # deleted, or finished already (a redelivered message)
-    partial = begun.values.get("partial")
-    result = partial if partial is not None else new_result(begun.values.get("input") or {})
+    doc = _guarded(task, job_id, first, lambda: _document(begun.values))
     written_at = time.monotonic()
     for i, step in enumerate(steps):
         last = i == len(steps) - 1
-        if not _guarded(task, job_id, step, lambda: _run_step(step, result), counts_delivery=True):
+        if not _guarded(task, job_id, step, lambda: _run_step(step, doc), counts_delivery=True):
             continue  # done by an earlier delivery that handed over the partial document
         if last and final:
             break  # recorded with the success
@@ -253,28 +252,37 @@ def run_job(task, job_id: str, steps: list[str], final: bool) -> None:
             continue  # a quick step: its progress is recorded with the next write
         written_at = time.monotonic()
         done = _guarded(task, job_id, step, lambda: lifecycle.record(
-            store(), job_id, "step_done", steps_done=json.dumps(result["steps"]),
+            store(), job_id, "step_done", steps_done=json.dumps(doc.steps),
             updated_at=now_iso(), current_step=(steps[i + 1] if not last else step),
-            **({"partial": json.dumps(result, ensure_ascii=False)} if handover else {}),
+            **({"partial": json.dumps(doc.to_json(), ensure_ascii=False)} if handover else {}),
             stats=_stats.snapshot() if handover else None))
         if not done.written:
             raise Ignore()
     if final:
-        _guarded(task, job_id, None, lambda: _succeed(job_id, result), counts_delivery=not steps)
+        _guarded(task, job_id, None, lambda: _succeed(job_id, doc), counts_delivery=not steps)
 
 
-def _run_step(step: str, result: dict) -> bool:
+def _document(record: dict) -> Document:
+    """The job's document: the partial one a task on another queue handed over, else a
+    new one from the article as submitted."""
+    partial = record.get("partial")
+    if partial is not None:
+        return Document.from_json(partial)
+    return new_document(record.get("input") or {})
+
+
+def _run_step(step: str, doc: Document) -> bool:
     """Run ``step`` on the document unless it has run already; whether it ran."""
-    if step in result["steps"]:
+    if step in doc.steps:
         return False
     started = time.perf_counter()
-    run_step(step, result, ENGINES)
+    run_step(step, doc, ENGINES)
     _stats.observe(step, time.perf_counter() - started)
     return True
 
 
-def _succeed(job_id: str, result: dict) -> None:
-    finish(result)
+def _succeed(job_id: str, doc: Document) -> None:
+    result = finish(doc)
     _stats.count_engines(result.get("engines") or {})
     ts = now_iso()
     outcome = lifecycle.record(
