@@ -287,9 +287,10 @@ def test_a_task_that_raises_fails_the_job_once_and_is_not_retried(stack, check):
     job = submit_parked(stack, store, ["segmentation"])
     before = store.counters()
     probe = stack.probe()
-    # The document a step would hand over, corrupt (no "steps"): as if a task before it
-    # had stored it so.
-    store.r.hset(store.job_key(job), "partial", json.dumps({"document": {"text": SHORT}}))
+    # The document a step would hand over, corrupt (a sentence past the end of its text):
+    # as if a task before it had stored it so.
+    store.r.hset(store.job_key(job), "partial", json.dumps(
+        {"document": {"text": SHORT}, "steps": [], "sentences": [{"start": 0, "end": 10 * len(SHORT)}]}))
     try:
         enqueue(job, ["segmentation"], celery=probe, queue=DEFAULT_QUEUE)
     finally:
