@@ -12,28 +12,11 @@ ENV DEBIAN_FRONTEND=noninteractive \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH
 
-# Farasa jars: from docker/farasa_bin/ in the build context when present (farasapy's folder
-# layout, lib/FarasaSegmenterJar.jar ...). Without them the build goes on and the workers use
-# the built-in engines, which every result names. FARASA_JARS=fetch tries farasapy's own
-# download instead (a developer machine with open network); FARASA_JARS=require fails the
-# build when no jar ends up in the image.
-ARG FARASA_JARS=context
-# Java only serves the jars: JAVA=auto installs it when jars are there (or fetched), yes/no force.
-ARG JAVA=auto
-COPY docker/farasa_bin/ /opt/farasa_bin/
-
-# Health checks use Python, so no curl. The man1 folder: the JRE's postinst writes there and
-# slim images leave it out.
-RUN set -eu; \
-    pkgs="python3 python3-venv ca-certificates"; \
-    if [ "$JAVA" = yes ] || { [ "$JAVA" = auto ] && { [ -f /opt/farasa_bin/lib/FarasaSegmenterJar.jar ] \
-         || [ "$FARASA_JARS" = fetch ] || [ "$FARASA_JARS" = require ]; }; }; then \
-      mkdir -p /usr/share/man/man1; pkgs="$pkgs openjdk-17-jre-headless"; \
-    fi; \
-    apt-get update; \
-    apt-get install -y --no-install-recommends $pkgs; \
-    rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin; \
-    python3 -m venv /opt/venv
+# Health checks use Python, so no curl.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 python3-venv ca-certificates \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
+ && python3 -m venv /opt/venv
 
 WORKDIR /app
 COPY requirements.txt .
@@ -41,15 +24,31 @@ COPY requirements.txt .
 # its own authority (/usr/local/share/ca-certificates), so pip is pointed at it.
 RUN PIP_CERT=/etc/ssl/certs/ca-certificates.crt /opt/venv/bin/pip install -r requirements.txt
 
+# Farasa jars: from docker/farasa_bin/ in the build context when present (farasapy's folder
+# layout, lib/FarasaSegmenterJar.jar ...), with a Java runtime to run them. Without jars the
+# build goes on without Java and the workers use the built-in engines, which every result
+# names. FARASA_JARS=fetch tries farasapy's own download (a machine with open network);
+# FARASA_JARS=require fails the build when no jar ends up in the image; JAVA=yes installs
+# Java regardless. After pip, so that changing the jars does not reinstall the packages.
+ARG FARASA_JARS=context
+ARG JAVA=auto
+COPY docker/farasa_bin/ /opt/farasa_bin/
 RUN set -eu; \
-    if [ ! -f /opt/farasa_bin/lib/FarasaSegmenterJar.jar ] && [ "$FARASA_JARS" = fetch ]; then \
+    jar=/opt/farasa_bin/lib/FarasaSegmenterJar.jar; \
+    if [ ! -f "$jar" ] && [ "$FARASA_JARS" = fetch ]; then \
       python -c "import farasa.segmenter as s; s.FarasaSegmenter(interactive=False)" || true; \
       fetched="$(python -c 'import farasa.__base as b; print(b.FarasaBase.bin_dir)')"; \
       if [ -d "$fetched" ]; then cp -r "$fetched"/. /opt/farasa_bin/ && rm -rf "$fetched"; fi; \
     fi; \
-    if [ -f /opt/farasa_bin/lib/FarasaSegmenterJar.jar ]; then echo "Farasa jars: present"; \
+    if [ -f "$jar" ]; then echo "Farasa jars: present"; \
     elif [ "$FARASA_JARS" = require ]; then echo "Farasa jars required but missing" >&2; exit 1; \
-    else echo "Farasa jars: absent, built-in engines only"; fi
+    else echo "Farasa jars: absent, built-in engines only"; fi; \
+    if [ "$JAVA" = yes ] || { [ "$JAVA" = auto ] && [ -f "$jar" ]; }; then \
+      mkdir -p /usr/share/man/man1; \
+      apt-get update; \
+      apt-get install -y --no-install-recommends openjdk-17-jre-headless; \
+      rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin; \
+    fi
 ENV FARASA_BIN_DIR=/opt/farasa_bin
 
 # The whole build context minus .dockerignore, so every top-level package comes along.

@@ -135,6 +135,15 @@ def _argsrepr_names_the_job(body=None, headers=None, **_kwargs) -> None:
     headers["kwargsrepr"] = "{}"
 
 
+# A task's successor is published by the worker when the task ends. Were Redis away then,
+# Celery would give up after task_publish_retry_policy (fast, for the API's 503), fail the
+# task and acknowledge its message: the job would be lost (seen with the compose file's
+# two queues, Redis restarted under load). A worker can wait: its publishes ride out an
+# outage of about a minute, its own message unacknowledged meanwhile.
+SUCCESSOR_RETRY_POLICY = {"max_retries": 60, "interval_start": 0.5, "interval_step": 0.5,
+                          "interval_max": 1.0}
+
+
 def build_chain(job_id: str, result: dict, steps: list[str], celery: Celery | None = None,
                 queue: str | None = None, fuse: bool | None = None):
     """The Celery chain for one job: the steps, then assemble.
@@ -158,6 +167,13 @@ def build_chain(job_id: str, result: dict, steps: list[str], celery: Celery | No
         sigs.append(celery.signature(step_task_name(step), args=args, **options))
     tail_args = (job_id,) if steps else (result, job_id)
     sigs.append(celery.signature(ASSEMBLE_TASK, args=tail_args, **options))
+    return _chain(sigs)
+
+
+def _chain(sigs: list):
+    """The chain; every task after the first is published by a worker (see above)."""
+    for sig in sigs[1:]:
+        sig.set(retry_policy=SUCCESSOR_RETRY_POLICY)
     return chain(*sigs)
 
 
@@ -180,7 +196,7 @@ def _fused_chain(celery: Celery, job_id: str, result: dict, steps: list[str],
     if not runs or runs[-1][0] != assemble_queue:
         tail_args = (job_id,) if runs else (result, job_id)
         sigs.append(celery.signature(ASSEMBLE_TASK, args=tail_args, **options))
-    return chain(*sigs)
+    return _chain(sigs)
 
 
 def enqueue(job_id: str, result: dict, steps: list[str], celery: Celery | None = None,
