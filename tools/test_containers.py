@@ -434,16 +434,20 @@ def check_worker_kill(run: Run, stack: Stack, api: Api) -> None:
     texts = [t for _n, t in seeds()] * 6
     ids: list[str] = []
 
-    def submit_all(client=api):
-        for text in texts:
-            job_id, _code = client.submit(text)
+    stop = threading.Event()
+
+    def submit_all(client=api, most=len(texts)):
+        for i in range(most):
+            if stop.is_set():
+                return
+            job_id, _code = client.submit(texts[i % len(texts)])
             if job_id:
                 ids.append(job_id)
 
     succeeded_before = succeeded_count(api)
     submit_all()
-    # More jobs keep coming while the worker is probed and killed, so that its hands are full.
-    feeder = threading.Thread(target=submit_all, args=(Api(api.base, api.key, api.check),))
+    # More jobs keep coming until the kill, so that the worker's hands are full then.
+    feeder = threading.Thread(target=submit_all, args=(Api(api.base, api.key, api.check), 4 * len(texts)))
     feeder.start()
     # Kill while the worker holds messages (running or prefetched), as it reports them.
     held, deadline = 0, time.monotonic() + 60
@@ -458,6 +462,7 @@ def check_worker_kill(run: Run, stack: Stack, api: Api) -> None:
     pid = run.sh("podman", "inspect", "--format", "{{.State.Pid}}", ctr).stdout.strip()
     os.kill(int(pid), signal.SIGKILL)
     t_kill, wall_kill = time.monotonic(), time.time()
+    stop.set()
     print(f"  worker container SIGKILLed holding {held} message(s)", flush=True)
     feeder.join()
     back_by = "its restart policy"
@@ -480,7 +485,7 @@ def check_worker_kill(run: Run, stack: Stack, api: Api) -> None:
     unlogged = sum(1 for j in ids if lines.get(j, 0) == 0)
     redelivered = sum(1 for line in stack.logs("worker").splitlines() + stack.logs("worker-farasa").splitlines()
                       if '"redelivered message"' in line)
-    run.figure("worker kill", f"{len(ids)} jobs, {held} message(s) in the worker's hands at the SIGKILL, "
+    run.figure("worker kill", f"{len(ids)} jobs, {held} message(s) in the worker's hands just before the SIGKILL, "
                               f"{after} jobs finished after it, {redelivered} counted redelivered, "
                               f"all done {time.monotonic() - t_kill:.1f} s after it")
     stuck = {j: (last.get(j) or {}).get("status") for j in ids if (last.get(j) or {}).get("status") != "succeeded"}
@@ -489,7 +494,8 @@ def check_worker_kill(run: Run, stack: Stack, api: Api) -> None:
     run.record("... each exactly once", succeeded_delta == len(ids) and not twice,
                f"store's succeeded counter +{succeeded_delta} for {len(ids)} jobs; {len(twice)} job(s) with "
                f"two \"job succeeded\" log lines; {unlogged} with none (line lost with the killed process)")
-    run.record("... the kill caught messages in the worker's hands", held > 0, f"{held} held")
+    run.record("... the kill caught jobs under way", held > 0 and after > 0,
+               f"{held} message(s) held just before it, {after} jobs finished after it")
     run.record("... back by its restart policy", back_by == "its restart policy", back_by)
 
 
