@@ -22,8 +22,9 @@ Debian bookworm machine; no container registry is needed:
    health checks from systemd timers, absent here, so this script runs each one itself);
 5. checks: a seed submitted with the key gives a result valid against openapi.yaml and equal
    to its snapshot in tests/snapshots/; a request without the key gets a 401 problem; the
-   `enrich` worker's container SIGKILLed while it holds jobs, and every job still succeeds,
-   exactly once (the workers' "job succeeded" log lines); Redis restarted with jobs queued,
+   `enrich` worker's container SIGKILLed while it holds jobs, jobs still coming: its restart
+   policy brings it back and every job succeeds, exactly once (the store's succeeded counter
+   and the workers' "job succeeded" log lines); Redis restarted with jobs queued,
    and every accepted job (and the earlier result) is still there and succeeds; every process
    of the API and worker containers runs as a non-root user;
 6. prints image size, build time and time to healthy; takes the stack down (`down -v`) and
