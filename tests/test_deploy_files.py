@@ -22,7 +22,9 @@ SERVICES = COMPOSE["services"]
 
 def _env_names_read_by_code() -> set[str]:
     names = set()
-    for path in list((ROOT / "service").rglob("*.py")) + list((ROOT / "workers").rglob("*.py")):
+    # Every top-level package the image runs (service/, workers/ and any that join them).
+    packages = [d for d in ROOT.iterdir() if (d / "__init__.py").is_file() and d.name != "tests"]
+    for path in (f for d in packages for f in d.rglob("*.py")):
         src = path.read_text(encoding="utf-8")
         names.update(re.findall(r"""environ(?:\.get)?\(\s*f?["']([A-Z_]+)""", src))
         names.update(re.findall(r"""environ\[\s*["']([A-Z_]+)""", src))
@@ -71,7 +73,7 @@ def test_compose_passes_only_settings_the_code_reads():
     known = _env_names_read_by_code()
     for name, svc in SERVICES.items():
         for var in svc.get("environment") or {}:
-            assert var in known, f"{name}: {var} is not read anywhere in service/ or workers/"
+            assert var in known, f"{name}: {var} is not read anywhere in the packages"
 
 
 def test_image_runs_as_non_root_with_a_health_check_and_jars_baked_in():
