@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv run test bench train-ner clean
+.PHONY: venv run test test-containers bench train-ner clean
 
 venv: $(STAMP)
 
@@ -29,6 +29,10 @@ run: venv
 
 test: venv
 	$(PY) -m pytest -q
+
+# The image built and the compose stack run with podman (root, Debian; not part of `test`).
+test-containers: venv
+	$(PY) -m tools.test_containers
 
 bench: venv
 	$(PY) -m bench.all

@@ -18,6 +18,15 @@ ASSEMBLE_TASK = "enrich.assemble"
 RUN_TASK = "enrich.run"
 
 
+# A job's messages after the first are published by a worker when the task before them
+# ends. Were Redis away then, a publish retry policy as short as the API's (which must
+# answer 503 quickly) would give up and the job's message would be dropped (seen with two
+# queues and Redis restarted under load: tools/test_containers.py). A worker can wait:
+# those publishes ride out an outage of about a minute, its own message unacknowledged.
+SUCCESSOR_RETRY_POLICY = {"max_retries": 60, "interval_start": 0.5, "interval_step": 0.5,
+                          "interval_max": 1.0}
+
+
 def step_task_name(step: str) -> str:
     return f"enrich.step.{step}"
 

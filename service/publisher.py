@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from celery import Celery, chain
 
-from jobs.routing import plan
+from jobs.routing import SUCCESSOR_RETRY_POLICY, plan
 from jobs.settings import Settings
 
 
@@ -29,8 +29,9 @@ class Publisher:
         """Publish the job's messages; raises if the broker cannot take them."""
         # argsrepr: what the worker logs for the arguments (jobs/logs.py reads the job id).
         sigs = [self.celery.signature(m.task, args=m.args, immutable=True, argsrepr=f"(job_id={job_id})",
-                                      queue=m.queue or self.settings.queue_for(_routed_step(m.task)))
-                for m in plan(job_id, steps, self.settings)]
+                                      queue=m.queue or self.settings.queue_for(_routed_step(m.task)),
+                                      **({"retry_policy": SUCCESSOR_RETRY_POLICY} if i else {}))
+                for i, m in enumerate(plan(job_id, steps, self.settings))]
         # One message (the usual case: every step on one queue) is sent as it is; the
         # canvas machinery of a chain costs more CPU than the publish itself.
         (sigs[0] if len(sigs) == 1 else chain(*sigs)).apply_async()

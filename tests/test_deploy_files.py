@@ -1,7 +1,7 @@
-"""The Dockerfile and compose file, checked as far as this machine allows.
+"""The Dockerfile and compose file, checked without building anything.
 
-There is no Docker engine here, so images are never built in tests. What can drift is
-checked: the compose file parses (and passes `docker-compose config` when that tool is
+`make test-containers` (tools/test_containers.py, not part of `make test`) builds the image
+and runs the stack with podman. What can drift is checked here: the compose file parses (and passes `docker-compose config` when that tool is
 installed), every queue the API can route to has a worker, the settings it passes are ones
 the code reads, Redis persists, and the image runs as a non-root user with a health check.
 """
@@ -22,7 +22,9 @@ SERVICES = COMPOSE["services"]
 
 def _env_names_read_by_code() -> set[str]:
     names = set()
-    for path in [p for package in ("service", "workers", "jobs", "nlp") for p in (ROOT / package).rglob("*.py")]:
+    # Every top-level package the image runs (service/, workers/ and any that join them).
+    packages = [d for d in ROOT.iterdir() if (d / "__init__.py").is_file() and d.name != "tests"]
+    for path in (f for d in packages for f in d.rglob("*.py")):
         src = path.read_text(encoding="utf-8")
         names.update(re.findall(r"""environ(?:\.get)?\(\s*f?["']([A-Z_]+)""", src))
         names.update(re.findall(r"""environ\[\s*["']([A-Z_]+)""", src))
@@ -95,3 +97,12 @@ def test_requirements_are_pinned_and_the_image_gets_no_test_tools():
 def test_dockerignore_keeps_the_venv_and_git_out():
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert ".git" in ignored and ".venv" in ignored
+
+
+def test_image_takes_every_top_level_package():
+    # The whole context, less .dockerignore: a new top-level package needs no Dockerfile edit.
+    assert re.search(r"^COPY \. \.$", DOCKERFILE, re.M)
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    packages = [p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()]
+    assert "service" in packages and "workers" in packages
+    assert not set(packages) & set(ignored) - {"tests"}, "a runtime package is kept out of the image"

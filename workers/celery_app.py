@@ -17,7 +17,7 @@ import logging
 
 from celery import Celery, chain, signals
 
-from jobs.routing import ASSEMBLE_TASK, RUN_TASK, plan, step_task_name  # noqa: F401 (the task names)
+from jobs.routing import ASSEMBLE_TASK, RUN_TASK, SUCCESSOR_RETRY_POLICY, plan, step_task_name  # noqa: F401 (the task names)
 from jobs.settings import Settings
 from nlp import STEPS
 
@@ -89,8 +89,10 @@ def build_chain(job_id: str, steps: list[str], celery: Celery | None = None,
     options = {"time_limit": None, "soft_time_limit": None, "immutable": True,
                "argsrepr": f"(job_id={job_id})"}
     sigs = []
-    for message in plan(job_id, steps, job_settings or Settings.from_env(), queue=queue, fuse=fuse):
-        opts = dict(options, queue=message.queue) if message.queue else options
+    for i, message in enumerate(plan(job_id, steps, job_settings or Settings.from_env(), queue=queue, fuse=fuse)):
+        opts = dict(options, queue=message.queue) if message.queue else dict(options)
+        if i:
+            opts["retry_policy"] = SUCCESSOR_RETRY_POLICY
         sigs.append(celery.signature(message.task, args=message.args, **opts))
     return chain(*sigs)
 
