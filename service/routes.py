@@ -254,8 +254,15 @@ def _json_response(body: str, status: int, headers: dict | None = None) -> Respo
 
 def wait_for(job_id: str, seconds: int) -> tuple[dict, str | None] | None:
     """The job (and its stored result) once it has finished, or as it is when time is
-    up; None if it was deleted meanwhile."""
-    _store().wait(job_id, seconds)
+    up; None if it was deleted meanwhile. Beyond MAX_WAITERS long-polls at once in this
+    process, the job is answered as it is now (pending: 202/200 with Retry-After), so
+    long-polls never take every connection or Redis socket of the process."""
+    waiters = current_app.extensions.get("waiters")
+    if waiters is not None and waiters.acquire(blocking=False):
+        try:
+            _store().wait(job_id, seconds)
+        finally:
+            waiters.release()
     return _store().view(job_id, _owner())
 
 

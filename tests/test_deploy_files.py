@@ -49,7 +49,7 @@ def test_redis_persists_and_is_health_checked():
 def test_api_runs_under_gunicorn_after_redis_is_healthy():
     api = SERVICES["api"]
     assert api["command"][0] == "gunicorn" and "service.wsgi:app" in api["command"]
-    # gunicorn's settings file (gthread for long polls, JSON logs from the master too)
+    # gunicorn's settings file (the gevent worker, body and header bounds, JSON logs from the master too)
     assert api["command"][api["command"].index("-c") + 1] == "service/gunicorn.conf.py"
     assert (ROOT / "service" / "gunicorn.conf.py").is_file()
     assert api["depends_on"]["redis"]["condition"] == "service_healthy"
