@@ -20,9 +20,10 @@ log = logging.getLogger("service")
 # werkzeug's name for a status -> our problem slug.
 _HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
                408: "request-timeout", 413: "too-large", 415: "unsupported-media-type"}
-# Redis away, or refusing writes (a replica during failover): try again later.
+# Redis away, or refusing writes (a replica during failover), or full (maxmemory with
+# the noeviction policy: a write is refused, no job record is evicted): try again later.
 _UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-                redis.exceptions.ReadOnlyError, BrokerError)
+                redis.exceptions.ReadOnlyError, redis.exceptions.OutOfMemoryError, BrokerError)
 
 
 def create_app(settings: Settings | None = None, *, store: JobStore | None = None,

@@ -48,6 +48,8 @@ def _unique(values: list) -> None:
 def _json_object(value: dict) -> None:
     try:
         json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except RecursionError:  # the routes refuse deep bodies first; safe here on its own too
+        raise ValidationError("is nested too deeply") from None
     except (ValueError, UnicodeEncodeError):
         raise ValidationError("must be a JSON object without unpaired surrogates") from None
 

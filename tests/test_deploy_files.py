@@ -95,3 +95,14 @@ def test_requirements_are_pinned_and_the_image_gets_no_test_tools():
 def test_dockerignore_keeps_the_venv_and_git_out():
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert ".git" in ignored and ".venv" in ignored
+
+
+def test_redis_memory_is_bounded_and_never_evicts_jobs():
+    command = SERVICES["redis"]["command"]
+    assert "--maxmemory" in command and command[command.index("--maxmemory") + 1]
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+
+
+def test_an_article_budget_per_key_is_on_by_default():
+    budget = COMPOSE["x-app-env"]["RATE_LIMIT_ARTICLES"]
+    assert re.fullmatch(r"\$\{RATE_LIMIT_ARTICLES:-\d+/\w+\}", budget), budget
