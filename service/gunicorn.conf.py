@@ -38,7 +38,14 @@ errorlog = "-"
 
 
 def on_starting(server):
-    """The master's own lines as JSON too (the workers' are switched by service/wsgi.py)."""
+    """The master's own lines as JSON too (the workers' are switched by service/wsgi.py),
+    and no query string in gunicorn's error lines."""
+    from jobs.logs import use_json_for_gunicorn, withhold_query_strings
+    withhold_query_strings()
     if _settings.log_format != "text":
-        from jobs.logs import use_json_for_gunicorn
         use_json_for_gunicorn()
+
+
+def post_worker_init(worker):
+    from jobs.logs import withhold_query_strings
+    withhold_query_strings()

@@ -225,8 +225,15 @@ def test_query_strings_never_reach_the_access_log(api, check):
     deadline = time.monotonic() + 10
     while "/healthz" not in api["access"].read_text(errors="replace") and time.monotonic() < deadline:
         time.sleep(0.1)
+    # A request line gunicorn refuses is quoted in its error log: without its query string.
+    with socket.create_connection(("127.0.0.1", api["port"]), timeout=10) as s:
+        s.sendall(f"GET /v1/steps?api_key={secret} HTTP/1.1 junk\r\nHost: x\r\n\r\n".encode())
+        assert read_response(s)[0] == 400
+    deadline = time.monotonic() + 10
+    while "Invalid request" not in api["log"].read_text(errors="replace") and time.monotonic() < deadline:
+        time.sleep(0.1)
     logged = api["access"].read_text(errors="replace") + api["log"].read_text(errors="replace")
-    assert "/v1/steps" in logged and secret not in logged
+    assert "/v1/steps" in logged and "Invalid request" in logged and secret not in logged
 
 
 # -- long-polls held at once, per process ---------------------------------------------------
