@@ -1,7 +1,9 @@
 """The jobs API: submit (one or a batch), read, wait, read the result, delete.
 
-The request path, in order: body read and decoded (400/413/415), size limits (413),
-marshmallow validation (422), steps resolved by the pipeline (422 naming an unknown or
+The request path, in order: body read within its time and size (408/413,
+service/body.py), decoded (400/413/415; too many members: 413 unparsed), nesting depth
+(422), size limits (413), unknown fields (422, at most 20 listed), marshmallow validation
+(422), words per article (413), steps resolved by the pipeline (422 naming an unknown or
 unavailable step), Idempotency-Key (replay / 422 / 409), job records created, chains
 published; if the publish fails, the records are removed again and the client gets 503
 with nothing accepted.
