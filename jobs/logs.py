@@ -165,6 +165,26 @@ def configure(fmt: str = "json", level: str = "INFO", stream=None) -> logging.Ha
     return handler
 
 
+_QUERY_STRING = re.compile(r"\?[^\s'\"]*")
+
+
+class WithholdQueryStrings(logging.Filter):
+    """gunicorn's error lines quote a refused request line; its query string (where a
+    client may have put a key) is withheld."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "?" in message:
+            record.msg, record.args = _QUERY_STRING.sub("?" + _WITHHELD, message), ()
+        return True
+
+
+def withhold_query_strings() -> None:
+    logger = logging.getLogger("gunicorn.error")
+    if not any(isinstance(f, WithholdQueryStrings) for f in logger.filters):
+        logger.addFilter(WithholdQueryStrings())
+
+
 def use_json_for_gunicorn() -> None:
     """gunicorn's own loggers keep their handlers (stream or file) but write JSON lines;
     an access line gets method, path, status, duration_ms, client and the job id of a

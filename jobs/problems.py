@@ -20,6 +20,8 @@ TITLES = {
     "unknown-step": "Unknown step",
     "step-unavailable": "Step not available",
     "too-large": "Content too large",
+    "request-timeout": "Request body not received in time",
+    "header-too-large": "Request line or headers too large",
     "idempotency-key-reused": "Idempotency-Key reused with another request",
     "idempotency-key-in-progress": "Request with this Idempotency-Key still in progress",
     "unauthorized": "API key missing or not valid",

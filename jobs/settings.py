@@ -64,8 +64,10 @@ class Settings:
     max_text_chars: int = 100_000
     max_html_chars: int = 1_000_000
     max_metadata_bytes: int = 4096
+    max_article_words: int = 20_000      # words (runs of letters/digits outside tags) per article
     max_batch: int = 50
     max_wait_seconds: int = WAIT_CEILING_SECONDS
+    max_waiters: int = 200               # ?wait long-polls held at once per API process; beyond, answered at once
     retry_after_seconds: int = 1         # hint while a job is pending
     step_soft_time_limit: float = 60.0   # a step over this fails its job with a clear error
     step_time_limit: float = 90.0        # hard kill of the worker child
@@ -105,7 +107,9 @@ class Settings:
     port: int = 8000
     bind: str = ""                       # empty: host:port
     web_concurrency: int = 2
-    gunicorn_threads: int = 8
+    gunicorn_threads: int = 8            # only for a thread worker class; the config file uses gevent
+    worker_connections: int = 1000       # open connections per API process (gevent worker)
+    request_body_timeout: float = 30.0   # a request body not fully received in this time: 408
     access_log: str = "-"
     worker_concurrency: int = 1
 
@@ -120,8 +124,10 @@ class Settings:
             max_text_chars=_int("MAX_TEXT_CHARS", cls.max_text_chars),
             max_html_chars=_int("MAX_HTML_CHARS", cls.max_html_chars),
             max_metadata_bytes=_int("MAX_METADATA_BYTES", cls.max_metadata_bytes),
+            max_article_words=_int("MAX_ARTICLE_WORDS", cls.max_article_words),
             max_batch=_int("MAX_BATCH", cls.max_batch),
             max_wait_seconds=min(_int("MAX_WAIT_SECONDS", cls.max_wait_seconds), WAIT_CEILING_SECONDS),
+            max_waiters=_int("MAX_WAITERS", cls.max_waiters),
             retry_after_seconds=_int("RETRY_AFTER_SECONDS", cls.retry_after_seconds),
             step_soft_time_limit=_float("STEP_SOFT_TIME_LIMIT", cls.step_soft_time_limit),
             step_time_limit=_float("STEP_TIME_LIMIT", cls.step_time_limit),
@@ -155,6 +161,8 @@ class Settings:
             bind=_str("BIND", cls.bind),
             web_concurrency=_int("WEB_CONCURRENCY", cls.web_concurrency),
             gunicorn_threads=_int("GUNICORN_THREADS", cls.gunicorn_threads),
+            worker_connections=_int("WORKER_CONNECTIONS", cls.worker_connections),
+            request_body_timeout=_float("REQUEST_BODY_TIMEOUT", cls.request_body_timeout),
             access_log=_str("ACCESS_LOG", cls.access_log),
             worker_concurrency=_int("WORKER_CONCURRENCY", cls.worker_concurrency),
         )

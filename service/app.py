@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import redis
 from flask import Flask
@@ -9,6 +10,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from jobs.settings import Settings
+from service.body import BodyGuard
 from service.problems import ApiProblem, problem_response
 from service.publisher import Publisher
 from jobs.store import JobStore
@@ -17,10 +19,11 @@ log = logging.getLogger("service")
 
 # werkzeug's name for a status -> our problem slug.
 _HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
-               413: "too-large", 415: "unsupported-media-type"}
-# Redis away, or refusing writes (a replica during failover): try again later.
+               408: "request-timeout", 413: "too-large", 415: "unsupported-media-type"}
+# Redis away, or refusing writes (a replica during failover), or full (maxmemory with
+# the noeviction policy: a write is refused, no job record is evicted): try again later.
 _UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-                redis.exceptions.ReadOnlyError, BrokerError)
+                redis.exceptions.ReadOnlyError, redis.exceptions.OutOfMemoryError, BrokerError)
 
 
 def create_app(settings: Settings | None = None, *, store: JobStore | None = None,
@@ -36,6 +39,11 @@ def create_app(settings: Settings | None = None, *, store: JobStore | None = Non
     publisher = Publisher(settings)
     app.extensions["publisher"] = publisher  # also asks the workers if they are there (/readyz)
     app.extensions["enqueue"] = enqueue or publisher
+    # Long-polls held at once by this process (a greenlet and a Redis connection each);
+    # MAX_WAITERS=0: none, every ?wait is answered at once.
+    app.extensions["waiters"] = threading.BoundedSemaphore(settings.max_waiters) \
+        if settings.max_waiters > 0 else None
+    app.wsgi_app = BodyGuard(app.wsgi_app, settings.max_body_bytes, settings.request_body_timeout)
 
     from service.demo import bp as demo_bp
     from service.ops import bp as ops_bp
@@ -71,6 +79,7 @@ def _register_error_handlers(app: Flask, settings: Settings) -> None:
             headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         detail = {404: "no such resource",
                   405: "this path does not accept that method",
+                  408: "the request body was not received in time",
                   413: "the request body is over the size limit"}.get(code, exc.description)
         return problem_response(code, _HTTP_SLUGS.get(code, "bad-request" if code < 500 else "internal-error"),
                                 detail, headers=headers)

@@ -1,7 +1,9 @@
 """The jobs API: submit (one or a batch), read, wait, read the result, delete.
 
-The request path, in order: body read and decoded (400/413/415), size limits (413),
-marshmallow validation (422), steps resolved by the pipeline (422 naming an unknown or
+The request path, in order: body read within its time and size (408/413,
+service/body.py), decoded (400/413/415; too many members: 413 unparsed), nesting depth
+(422), size limits (413), unknown fields (422, at most 20 listed), marshmallow validation
+(422), words per article (413), steps resolved by the pipeline (422 naming an unknown or
 unavailable step), Idempotency-Key (replay / 422 / 409), job records created, chains
 published; if the publish fails, the records are removed again and the client gets 503
 with nothing accepted.
@@ -17,7 +19,7 @@ from marshmallow import ValidationError
 
 from service.problems import ApiProblem, field_errors
 from service.ratelimit import charge_articles
-from service.schemas import article_schema, batch_response_schema, batch_schema, job_schema, steps_schema
+from service.schemas import ARTICLE_FIELDS, article_schema, batch_response_schema, batch_schema, job_schema, steps_schema
 from jobs.lifecycle import PENDING
 from jobs.store import JobStore, new_job_id
 from nlp import STEPS, PipelineError, StepUnavailable, UnknownStep, available_steps, \
@@ -28,6 +30,9 @@ bp = Blueprint("jobs", __name__)
 JOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
 JSON_TYPES = ("application/json",)
+# Members (key: value pairs) in a request body, per article a batch may hold: an article
+# with 4 kB of metadata has at most ~700.
+MEMBERS_PER_ARTICLE = 1000
 
 
 def _settings():
@@ -80,6 +85,11 @@ def read_json_body():
         raise ApiProblem(400, "invalid-utf8", f"the body is not valid UTF-8 (byte {exc.start})") from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    # Parsing costs per member, not per byte: a body of a million tiny members is refused
+    # unparsed. '":' ends every object key; counted in strings too, it can only overcount.
+    members = MEMBERS_PER_ARTICLE * max(_settings().max_batch, 1)
+    if text.count('":') > members:
+        raise ApiProblem(413, "too-large", f"the body has more than {members} JSON object members")
     try:
         return json.loads(text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant)
     except (json.JSONDecodeError, _NotStrictJson) as exc:
@@ -88,6 +98,33 @@ def read_json_body():
         # Other parser limits (nesting depth, huge integers) name Python internals: not said.
         raise ApiProblem(400, "malformed-json",
                          "the body is not acceptable JSON (nested too deeply, or a number too long)") from None
+
+
+# JSON nested deeper than this is refused after parsing: every later step (validators,
+# size checks, fingerprints, the job record) then works on shallow values.
+MAX_JSON_DEPTH = 32
+
+
+def _deeper_than(value, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
+
+
+def check_depth(body) -> None:
+    if _deeper_than(body, MAX_JSON_DEPTH):
+        raise ApiProblem(422, "validation-error", f"the body is nested deeper than {MAX_JSON_DEPTH} levels",
+                         errors=[{"field": "_body", "message": f"at most {MAX_JSON_DEPTH} levels of nesting"}])
 
 
 def wait_param() -> int:
@@ -113,7 +150,10 @@ def idempotency_key() -> str | None:
 
 
 def _json_size(value) -> int:
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    try:
+        return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    except RecursionError:  # check_depth refuses such bodies first
+        return 1 << 62
 
 
 def check_sizes(article, prefix: str = "") -> None:
@@ -134,11 +174,68 @@ def check_sizes(article, prefix: str = "") -> None:
                                   "message": f"at most {s.max_metadata_bytes} bytes as JSON"}])
 
 
+# Words of an article: runs of letters or digits, in HTML outside its tags. What a job
+# costs the worker (and the size of its result) grows with them, not with bytes.
+_WORD = re.compile(r"\w+")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _words_over(text: str, limit: int) -> bool:
+    for n, _ in enumerate(_WORD.finditer(text), 1):
+        if n > limit:
+            return True
+    return False
+
+
+def check_work(article: dict, prefix: str = "") -> None:
+    """Words per article (413 over MAX_ARTICLE_WORDS); HTML with no text at all (422)."""
+    limit = _settings().max_article_words
+    for field in ("text", "html"):
+        value = article.get(field)
+        if not isinstance(value, str):
+            continue
+        visible = _TAG.sub(" ", value) if field == "html" else value
+        if _words_over(visible, limit):
+            raise ApiProblem(413, "too-large", f"{prefix}{field} is over the limit of {limit} words",
+                             errors=[{"field": prefix + field, "message": f"at most {limit} words"}])
+        if field == "html" and not _WORD.search(visible):
+            raise ApiProblem(422, "validation-error", f"{prefix}html has no text outside its markup",
+                             errors=[{"field": prefix + field, "message": "has no text outside its markup"}])
+
+
+# A refused body lists at most this many field errors (and says how many there were).
+MAX_FIELD_ERRORS = 20
+# A steps list longer than this cannot be valid (a step is named once).
+MAX_STEPS_LISTED = 16
+
+
+def _problem_from_errors(errors: list[dict], total: int | None = None) -> ApiProblem:
+    total = len(errors) if total is None else total
+    detail = "the request body is not valid: " + "; ".join(
+        f"{e['field']}: {e['message']}" for e in errors[:5])[:500]
+    if total > MAX_FIELD_ERRORS:
+        detail += f" (the first {MAX_FIELD_ERRORS} of {total} errors are listed)"
+    return ApiProblem(422, "validation-error", detail, errors=errors[:MAX_FIELD_ERRORS])
+
+
 def _validation_problem(exc: ValidationError) -> ApiProblem:
-    errors = field_errors(exc.messages)
-    return ApiProblem(422, "validation-error", "the request body is not valid: "
-                      + "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])[:500],
-                      errors=errors)
+    return _problem_from_errors(field_errors(exc.messages))
+
+
+def check_fields(body, allowed: tuple, prefix: str = "") -> None:
+    """Unknown fields, and a steps list longer than any valid one, refused before the
+    schema sees them: a body of a million unknown fields costs one pass over its keys and
+    an answer naming the first few."""
+    if not isinstance(body, dict):
+        return
+    unknown = [k for k in body if k not in allowed]
+    steps = body.get("steps")
+    if not unknown and isinstance(steps, list) and len(steps) > MAX_STEPS_LISTED:
+        raise ApiProblem(422, "validation-error", f"{prefix}steps names at most {MAX_STEPS_LISTED} steps",
+                         errors=[{"field": prefix + "steps", "message": f"at most {MAX_STEPS_LISTED} items"}])
+    if unknown:
+        raise _problem_from_errors([{"field": prefix + k[:100], "message": "Unknown field."}
+                                    for k in unknown[:MAX_FIELD_ERRORS]], len(unknown))
 
 
 # What the worker needs of a submission (the job record keeps it as the job's input).
@@ -254,8 +351,15 @@ def _json_response(body: str, status: int, headers: dict | None = None) -> Respo
 
 def wait_for(job_id: str, seconds: int) -> tuple[dict, str | None] | None:
     """The job (and its stored result) once it has finished, or as it is when time is
-    up; None if it was deleted meanwhile."""
-    _store().wait(job_id, seconds)
+    up; None if it was deleted meanwhile. Beyond MAX_WAITERS long-polls at once in this
+    process, the job is answered as it is now (pending: 202/200 with Retry-After), so
+    long-polls never take every connection or Redis socket of the process."""
+    waiters = current_app.extensions.get("waiters")
+    if waiters is not None and waiters.acquire(blocking=False):
+        try:
+            _store().wait(job_id, seconds)
+        finally:
+            waiters.release()
     return _store().view(job_id, _owner())
 
 
@@ -268,11 +372,14 @@ def submit_job():
     idempotency_key()  # a bad header is a 400 before anything else is looked at
     wait = wait_param()
     body = read_json_body()
+    check_depth(body)
     check_sizes(body)
+    check_fields(body, ARTICLE_FIELDS)
     try:
         article = article_schema.load(body)
     except ValidationError as exc:
         raise _validation_problem(exc) from None
+    check_work(article)
     plan = plan_article(article)
     charge_articles(1)
     (job,), replayed = submit("job", body, [article], [plan])
@@ -291,17 +398,23 @@ def submit_job():
 def submit_batch():
     idempotency_key()
     body = read_json_body()
+    check_depth(body)
     s = _settings()
+    check_fields(body, ("articles",))
     if isinstance(body, dict) and isinstance(body.get("articles"), list):
         if len(body["articles"]) > s.max_batch:
             raise ApiProblem(413, "too-large", f"at most {s.max_batch} articles per batch",
                              errors=[{"field": "articles", "message": f"at most {s.max_batch} items"}])
         for i, item in enumerate(body["articles"]):
             check_sizes(item, f"articles.{i}.")
+        for i, item in enumerate(body["articles"]):
+            check_fields(item, ARTICLE_FIELDS, f"articles.{i}.")
     try:
         batch = batch_schema.load(body)
     except ValidationError as exc:
         raise _validation_problem(exc) from None
+    for i, item in enumerate(batch["articles"]):
+        check_work(item, f"articles.{i}.")
     plans = [plan_article(a, f"articles.{i}.") for i, a in enumerate(batch["articles"])]
     charge_articles(len(plans))
     jobs, replayed = submit("batch", body, batch["articles"], plans)

@@ -51,7 +51,7 @@ def test_redis_persists_and_is_health_checked():
 def test_api_runs_under_gunicorn_after_redis_is_healthy():
     api = SERVICES["api"]
     assert api["command"][0] == "gunicorn" and "service.wsgi:app" in api["command"]
-    # gunicorn's settings file (gthread for long polls, JSON logs from the master too)
+    # gunicorn's settings file (the gevent worker, body and header bounds, JSON logs from the master too)
     assert api["command"][api["command"].index("-c") + 1] == "service/gunicorn.conf.py"
     assert (ROOT / "service" / "gunicorn.conf.py").is_file()
     assert api["depends_on"]["redis"]["condition"] == "service_healthy"
@@ -106,3 +106,12 @@ def test_image_takes_every_top_level_package():
     packages = [p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()]
     assert "service" in packages and "workers" in packages
     assert not set(packages) & set(ignored) - {"tests"}, "a runtime package is kept out of the image"
+def test_redis_memory_is_bounded_and_never_evicts_jobs():
+    command = SERVICES["redis"]["command"]
+    assert "--maxmemory" in command and command[command.index("--maxmemory") + 1]
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+
+
+def test_an_article_budget_per_key_is_on_by_default():
+    budget = COMPOSE["x-app-env"]["RATE_LIMIT_ARTICLES"]
+    assert re.fullmatch(r"\$\{RATE_LIMIT_ARTICLES:-\d+/\w+\}", budget), budget

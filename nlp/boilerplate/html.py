@@ -3,7 +3,8 @@
 The text trafilatura returns (one paragraph per line) then goes through the same plain-text
 cleaner, because pages keep "اقرأ أيضاً", source and tag lines inside the article element.
 When trafilatura finds nothing (a fragment, a page that is all navigation, broken markup),
-we fall back to the visible text of the whole page, block elements on their own lines.
+we fall back to the visible text of the whole page, block elements on their own lines;
+markup the parser cannot take whole (nested deeper than libxml2's limit) is tag-stripped.
 """
 from __future__ import annotations
 
@@ -15,26 +16,51 @@ from nlp import is_interrupt
 _BLOCK_TAGS = r"(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|section|article|header|footer|nav|aside|blockquote|pre|table|main|figure|figcaption|title)"
 
 
-def _fallback_text(html: str) -> str:
-    """Visible text without trafilatura: lxml if it parses, else a tag strip."""
+def _strip_tags(html: str) -> str:
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", html)
+    text = re.sub(rf"(?i)</?{_BLOCK_TAGS}\b[^>]*>", "\n", text)
+    return htmllib.unescape(re.sub(r"<[^>]*>", " ", text))
+
+
+def _letters(text: str) -> int:
+    return len(re.sub(r"\s+", "", text))
+
+
+def parsed_whole(html: str) -> bool:
+    """Whether lxml's tree keeps the page's text. libxml2 stops at 255 levels of nesting
+    and drops what is deeper without an error: a tree holding under half the letters of
+    the tag-stripped markup was not taken whole."""
     try:
         import lxml.html
-        root = lxml.html.fromstring(html)
-        for bad in root.xpath("//script|//style|//noscript|//template"):
-            bad.drop_tree()
-        for el in root.iter():
-            if isinstance(el.tag, str) and re.fullmatch(_BLOCK_TAGS, el.tag):
-                el.tail = "\n" + (el.tail or "")
-                if el.tag == "br":
-                    continue
-                el.text = "\n" + (el.text or "")
-        text = root.text_content()
+        kept = _letters(lxml.html.fromstring(html).text_content())
     except Exception as exc:
         if is_interrupt(exc):
             raise
-        text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", html)
-        text = re.sub(rf"(?i)</?{_BLOCK_TAGS}\b[^>]*>", "\n", text)
-        text = htmllib.unescape(re.sub(r"<[^>]*>", " ", text))
+        return False
+    return kept * 2 >= _letters(_strip_tags(html))
+
+
+def _fallback_text(html: str, whole: bool = True) -> str:
+    """Visible text without trafilatura: lxml if it takes the page whole, else a tag strip."""
+    text = ""
+    if whole:
+        try:
+            import lxml.html
+            root = lxml.html.fromstring(html)
+            for bad in root.xpath("//script|//style|//noscript|//template"):
+                bad.drop_tree()
+            for el in root.iter():
+                if isinstance(el.tag, str) and re.fullmatch(_BLOCK_TAGS, el.tag):
+                    el.tail = "\n" + (el.tail or "")
+                    if el.tag == "br":
+                        continue
+                    el.text = "\n" + (el.text or "")
+            text = root.text_content()
+        except Exception as exc:
+            if is_interrupt(exc):
+                raise
+    if not text.strip():
+        text = _strip_tags(html)
     lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.split("\n")]
     return "\n".join(ln for ln in lines if ln)
 
@@ -107,6 +133,10 @@ def extract(html: str) -> tuple[str, dict]:
         return "", {}
     meta: dict = {}
     text = ""
+    if not parsed_whole(html):
+        # Markup the parser cannot take whole (nested too deeply): trafilatura would see
+        # the same truncated tree; the page's text comes from a tag strip instead.
+        return _fallback_text(html, whole=False), {}
     try:
         import trafilatura
         doc = trafilatura.bare_extraction(html, include_comments=False, include_tables=True,
