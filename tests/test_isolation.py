@@ -15,17 +15,9 @@ import pytest
 from jobs import lifecycle
 from jobs.store import now_iso
 from nlp import enrich
-from service.auth import new_key
 from tests.test_hostile_clients import monitored
-
-A = "قال الرئيس إن العلاقات جيدة."
-UNKNOWN_ID = "0123456789abcdef0123456789abcdef"
-KEY_A, LINE_A = new_key("alpha")
-KEY_B, LINE_B = new_key("beta")
-
-
-def bearer(key: str) -> dict:
-    return {"Authorization": f"Bearer {key}"}
+# The same two keys and article as the security tests.
+from tests.test_security import A, KEY_A, KEY_B, LINE_A, LINE_B, UNKNOWN_ID, bearer  # noqa: F401
 
 
 @pytest.fixture(scope="module")
