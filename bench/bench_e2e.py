@@ -91,14 +91,17 @@ def _ts(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
-def run_jobs(base: str, articles: list[str], clients: int) -> dict:
+def run_jobs(base: str, articles: list[str], clients: int, submit_wait: int = 0) -> dict:
+    """Each client submits a job and long-polls it until it has finished; with
+    ``submit_wait`` the submit itself waits (``POST ?wait=N``: one request per job)."""
     session_per_thread: dict[int, requests.Session] = {}
 
     def one(text: str) -> tuple[float, dict]:
         import threading
         s = session_per_thread.setdefault(threading.get_ident(), requests.Session())
         t0 = time.perf_counter()
-        r = s.post(f"{base}/v1/jobs", json={"text": text}, timeout=30)
+        query = f"?wait={submit_wait}" if submit_wait else ""
+        r = s.post(f"{base}/v1/jobs{query}", json={"text": text}, timeout=60)
         r.raise_for_status()
         job = r.json()
         while job["status"] in ("queued", "running"):
@@ -129,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=100)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", default="1,2", help="worker process counts to try, in order")
+    parser.add_argument("--submit-wait", type=int, default=0, metavar="N",
+                        help="submit with ?wait=N (one request per job) instead of submit then long-poll")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from tools.stack import Stack
@@ -145,11 +150,11 @@ def main(argv: list[str] | None = None) -> int:
         for n in [int(x) for x in args.workers.split(",")]:
             name = f"worker{n}"
             worker = stack.start_worker(name, concurrency=n)
-            run_jobs(base, articles[: max(2 * n, 4)], args.clients)  # warm the path
+            run_jobs(base, articles[: max(2 * n, 4)], args.clients, args.submit_wait)  # warm the path
             cpu0 = cpu_seconds(stack)
             calls0 = redis_calls(stack.env["REDIS_URL"])
             self0 = resource.getrusage(resource.RUSAGE_SELF)
-            res = run_jobs(base, articles, args.clients)
+            res = run_jobs(base, articles, args.clients, args.submit_wait)
             calls1 = redis_calls(stack.env["REDIS_URL"])
             cpu1 = cpu_seconds(stack)
             self1 = resource.getrusage(resource.RUSAGE_SELF)
