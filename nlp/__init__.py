@@ -13,9 +13,7 @@ code runs in-process for the command line and the benchmarks:
 ``enrich(article, steps, engines)`` does all of that and returns the result JSON.
 
 Between tasks the job layer stores ``doc.to_json()`` and reads it back with
-``Document.from_json(d)`` (exact round trip). ``run_step`` and ``finish`` also accept that
-JSON dict and update it in place (``new_result(article)`` makes one), for callers that
-hold the result JSON rather than a Document.
+``Document.from_json(d)`` (exact round trip).
 
 Every layer module exposes ``apply(doc, engine=None) -> None``: it reads what it needs
 from the Document, sets its own layers and fields, and records its engine in
@@ -120,18 +118,10 @@ def new_document(article: dict) -> Document:
                     input=Input("html" if html is not None else "text", **given), html=html)
 
 
-def new_result(article: dict) -> dict:
-    """``new_document(article)`` as result JSON (for callers that carry JSON)."""
-    return new_document(article).to_json()
-
-
-def run_step(step: str, doc: Document | dict, engines: dict | None = None) -> Document | dict:
-    """Run one step on ``doc`` in place (and return it). A result JSON dict is read, the
-    step run on its Document, and the dict updated in place."""
+def run_step(step: str, doc: Document, engines: dict | None = None) -> Document:
+    """Run one step on ``doc`` in place (and return it)."""
     if step not in STEPS:
         raise UnknownStep(step)
-    if isinstance(doc, dict):
-        return _in_place(doc, run_step(step, Document.from_json(doc), engines))
     if step != "boilerplate" and doc.html is not None:
         # HTML input without the cleaner: the later layers still need its text.
         _html_to_text(doc)
@@ -143,12 +133,6 @@ def run_step(step: str, doc: Document | dict, engines: dict | None = None) -> Do
     return doc
 
 
-def _in_place(result: dict, doc: Document) -> dict:
-    result.clear()
-    result.update(doc.to_json())
-    return result
-
-
 def _html_to_text(doc: Document) -> None:
     """HTML must become text even when the cleaner was not asked for (trafilatura's main
     text, uncleaned)."""
@@ -157,13 +141,9 @@ def _html_to_text(doc: Document) -> None:
     doc.text = html_to_text(html)
 
 
-def finish(doc: Document | dict) -> dict:
+def finish(doc: Document) -> dict:
     """Final touches once all steps have run (HTML still pending becomes text; counts) and
-    the result JSON. A result JSON dict is updated in place and returned."""
-    if isinstance(doc, dict):
-        loaded = Document.from_json(doc)
-        _finish(loaded)
-        return _in_place(doc, loaded)
+    the result JSON."""
     _finish(doc)
     return doc.to_json()
 

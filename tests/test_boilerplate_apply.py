@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from nlp import PipelineError, enrich, new_result, run_step
+from nlp import PipelineError, enrich, new_document, run_step
 from nlp.boilerplate import clean, html_to_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,9 +90,9 @@ def test_client_title_marks_its_line_in_the_text():
 
 
 def test_unknown_engine_is_a_pipeline_error():
-    result = new_result({"text": "نص"})
+    doc = new_document({"text": "نص"})
     with pytest.raises(PipelineError):
-        run_step("boilerplate", result, {"boilerplate": "nope"})
+        run_step("boilerplate", doc, {"boilerplate": "nope"})
 
 
 # --- bad input ------------------------------------------------------------------------------

@@ -100,13 +100,6 @@ def test_pending_html_travels_as_a_private_key_and_never_reaches_the_result():
     assert "_html" not in result and "العلاقات" in result["document"]["text"]
 
 
-def test_result_json_dicts_are_still_accepted_at_the_edge():
-    result = nlp.new_result({"text": "زار بوتين موسكو."})
-    assert nlp.run_step("segmentation", result) is result
-    assert result["steps"] == ["segmentation"] and result["tokens"][1]["text"] == "بوتين"
-    assert nlp.finish(result) is result and result["document"]["counts"]["tokens"] == 4
-
-
 def test_to_json_is_a_copy():
     doc = nlp.new_document({"text": "زار بوتين موسكو"})
     nlp.run_step("segmentation", doc)

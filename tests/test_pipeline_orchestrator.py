@@ -9,7 +9,7 @@ import pytest
 
 import nlp as pipeline
 from nlp import (STEPS, PipelineError, StepUnavailable, UnknownStep, enrich,
-                              new_result, resolve_steps)
+                              new_document, resolve_steps)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,7 @@ def test_missing_layer_is_refused(monkeypatch):
 @pytest.mark.parametrize("article", [{}, {"text": "a", "html": "<p>a</p>"}])
 def test_exactly_one_of_text_or_html(article):
     with pytest.raises(PipelineError):
-        new_result(article)
+        new_document(article)
 
 
 def test_no_steps_keeps_the_text_as_given():
